@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError, toAwsError } from './protocol/errors.js';
+import { jsonErrorResponse } from './protocol/json.js';
+import { queryErrorResponse } from './protocol/query.js';
+import type { AwsRequest, AwsResponse, ServiceEndpoint } from './protocol/types.js';
+
+/** A service that needs the raw Node request (DynamoDB is served by dynalite's own handler). */
+export interface RawEndpoint {
+  readonly name: string;
+  acceptsRaw(req: http.IncomingMessage): boolean;
+  handleRaw(req: http.IncomingMessage, res: http.ServerResponse): void;
+}
+
+export interface EdgeServerOptions {
+  endpoints: ServiceEndpoint[];
+  rawEndpoints?: RawEndpoint[];
+  defaultRegion: string;
+  accountId: string;
+  /** Largest request body accepted; Lambda zips are the biggest thing the kit sends. */
+  maxBodyBytes?: number;
+}
+
+const CREDENTIAL_SCOPE = /Credential=[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
+
+/**
+ * The single port every tool talks to, like LocalStack's edge port: it reads the request, works out
+ * region and service from the SigV4 scope, and hands it to the first endpoint that accepts it.
+ */
+export class EdgeServer {
+  private readonly server: http.Server;
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly opts: EdgeServerOptions) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    // Keep-alive sockets from SDK clients must not hold the process open at shutdown.
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  async listen(
+    port: number,
+    host = '127.0.0.1',
+  ): Promise<{ host: string; port: number; url: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = this.server.address() as AddressInfo;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    return { host, port: addr.port, url: `http://${shownHost}:${addr.port}` };
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const raw = this.opts.rawEndpoints?.find((e) => e.acceptsRaw(req));
+    if (raw) {
+      raw.handleRaw(req, res);
+      return;
+    }
+    const requestId = randomUUID();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > this.maxBodyBytes) {
+        tooLarge = true;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      const request = this.toAwsRequest(req, Buffer.concat(chunks), requestId);
+      if (tooLarge) {
+        const err = new AwsError(
+          'RequestEntityTooLarge',
+          `Request body of ${size} bytes exceeds the limit of ${this.maxBodyBytes} bytes`,
+          413,
+        );
+        this.send(res, this.errorFor(request, err), requestId);
+        return;
+      }
+      void this.dispatch(request).then((response) => this.send(res, response, requestId));
+    });
+  }
+
+  private async dispatch(req: AwsRequest): Promise<AwsResponse> {
+    const endpoint = this.opts.endpoints.find((e) => {
+      try {
+        return e.accepts(req);
+      } catch {
+        return false;
+      }
+    });
+    if (!endpoint) {
+      const what =
+        req.target ??
+        (req.signingService ? `service ${req.signingService}` : `${req.method} ${req.path}`);
+      return this.errorFor(
+        req,
+        new AwsError(
+          'UnknownOperationException',
+          `The embedded emulator does not serve ${what}`,
+          400,
+        ),
+      );
+    }
+    try {
+      return await endpoint.handle(req);
+    } catch (err) {
+      // Endpoints serialise their own errors; reaching here means one escaped, so answer as AWS
+      // would for an internal fault and keep serving.
+      return this.errorFor(req, toAwsError(err));
+    }
+  }
+
+  /** Chooses the error shape the client's protocol expects. */
+  private errorFor(req: AwsRequest, err: AwsError): AwsResponse {
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (contentType.startsWith('application/x-amz-json')) {
+      return jsonErrorResponse(err, {
+        contentType: contentType.split(';')[0]!,
+        queryCompatible: req.headers['x-amzn-query-mode'] === 'true',
+      });
+    }
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      return queryErrorResponse(err, req.requestId);
+    }
+    return jsonErrorResponse(err, { contentType: 'application/json' });
+  }
+
+  private send(res: http.ServerResponse, response: AwsResponse, requestId: string): void {
+    if (res.headersSent) return;
+    const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
+    res.writeHead(response.status, {
+      'x-amzn-requestid': requestId,
+      'x-amz-request-id': requestId,
+      'content-length': String(body.length),
+      ...response.headers,
+    });
+    res.end(body);
+  }
+
+  private toAwsRequest(req: http.IncomingMessage, body: Buffer, requestId: string): AwsRequest {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const auth = String(req.headers.authorization ?? '');
+    const scope = CREDENTIAL_SCOPE.exec(auth);
+    const target = req.headers['x-amz-target'];
+    return {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      region: scope?.[1] ?? this.opts.defaultRegion,
+      accountId: this.opts.accountId,
+      signingService: scope?.[2],
+      target: Array.isArray(target) ? target[0] : target,
+      requestId,
+    };
+  }
+}
