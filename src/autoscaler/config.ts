@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** Kinesis's own ceiling on open shards in one stream. */
+export const KINESIS_MAX_SHARDS_PER_STREAM = 10_000;
+/** UpdateShardCount calls allowed per stream in any rolling 24 hours. */
+export const SCALING_OPERATIONS_PER_DAY = 10;
+/** Scale-downs leave this many of the daily operations free so a scale-up is always possible. */
+export const OPERATIONS_RESERVED_FOR_SCALE_UP = 2;
+
+/** The knobs of the policy; defaults from the function environment, per stream from tags. */
+export interface ScalingConfig {
+  minShards: number;
+  maxShards: number;
+  /** Utilisation (0..1] the policy sizes the stream for after a scaling. */
+  targetUtilization: number;
+  /** Minutes of metrics, ending at the alarm's state change, that size a scale-up. */
+  scaleUpLookbackMinutes: number;
+  /** Minutes of metrics that size a scale-down; longer, so a brief lull does not shrink the stream. */
+  scaleDownLookbackMinutes: number;
+}
+
+export interface ServiceConfig {
+  defaults: ScalingConfig;
+  scalingLogTable: string;
+  scalingLogTtlDays: number;
+}
+
+export const DEFAULT_SCALING: ScalingConfig = {
+  minShards: 1,
+  maxShards: KINESIS_MAX_SHARDS_PER_STREAM,
+  targetUtilization: 0.5,
+  scaleUpLookbackMinutes: 5,
+  scaleDownLookbackMinutes: 60,
+};
+
+/** Stream tags that override the defaults for one stream. */
+export const TAGS = {
+  minShards: 'kinesis-autoscaler:min-shards',
+  maxShards: 'kinesis-autoscaler:max-shards',
+  targetUtilization: 'kinesis-autoscaler:target-utilization',
+  scaleUpLookbackMinutes: 'kinesis-autoscaler:scale-up-lookback-minutes',
+  scaleDownLookbackMinutes: 'kinesis-autoscaler:scale-down-lookback-minutes',
+} as const satisfies Record<keyof ScalingConfig, string>;
+
+export const ENV = {
+  minShards: 'MIN_SHARDS',
+  maxShards: 'MAX_SHARDS',
+  targetUtilization: 'TARGET_UTILIZATION',
+  scaleUpLookbackMinutes: 'SCALE_UP_LOOKBACK_MINUTES',
+  scaleDownLookbackMinutes: 'SCALE_DOWN_LOOKBACK_MINUTES',
+} as const satisfies Record<keyof ScalingConfig, string>;
+
+const shards = z.coerce
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(KINESIS_MAX_SHARDS_PER_STREAM, `must be at most ${KINESIS_MAX_SHARDS_PER_STREAM}`);
+const minutes = z.coerce
+  .number()
+  .int('must be a whole number of minutes')
+  .min(1, 'must be at least 1')
+  .max(1440, 'must be at most 1440 (24 hours)');
+const fieldSchemas: Record<keyof ScalingConfig, z.ZodType<number>> = {
+  minShards: shards,
+  maxShards: shards,
+  targetUtilization: z.coerce
+    .number()
+    .gt(0, 'must be greater than 0')
+    .max(1, 'must be at most 1 (100% of shard capacity)'),
+  scaleUpLookbackMinutes: minutes,
+  scaleDownLookbackMinutes: minutes,
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Overlays string settings (environment variables or stream tags) on a base config. Every bad value
+ * is reported by its source name, so a typo in a tag says which tag and why.
+ */
+export function overlayConfig(
+  base: ScalingConfig,
+  values: Record<string, string | undefined>,
+  names: Record<keyof ScalingConfig, string>,
+  source: string,
+): ScalingConfig {
+  const out: ScalingConfig = { ...base };
+  const problems: string[] = [];
+  for (const key of Object.keys(names) as (keyof ScalingConfig)[]) {
+    const raw = values[names[key]];
+    if (raw === undefined || raw.trim() === '') continue;
+    const parsed = fieldSchemas[key].safeParse(raw.trim());
+    if (parsed.success) out[key] = parsed.data;
+    else
+      problems.push(
+        `${source} ${names[key]}=${JSON.stringify(raw)} ${parsed.error.issues[0]?.message ?? 'is invalid'}`,
+      );
+  }
+  if (out.minShards > out.maxShards) {
+    problems.push(
+      `${source}: min shards (${out.minShards}) is greater than max shards (${out.maxShards})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  return out;
+}
+
+/** Reads the service's settings from the Lambda environment (set in serverless.yml). */
+export function loadServiceConfig(env: Record<string, string | undefined>): ServiceConfig {
+  const defaults = overlayConfig(DEFAULT_SCALING, env, ENV, 'environment variable');
+  const table = env.SCALING_LOG_TABLE;
+  if (!table) throw new ConfigError('environment variable SCALING_LOG_TABLE is not set');
+  const ttl = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .safeParse(env.SCALING_LOG_TTL_DAYS ?? '14');
+  if (!ttl.success) {
+    throw new ConfigError(
+      `environment variable SCALING_LOG_TTL_DAYS=${JSON.stringify(env.SCALING_LOG_TTL_DAYS)} must be a whole number of days from 1 to 3650`,
+    );
+  }
+  return { defaults, scalingLogTable: table, scalingLogTtlDays: ttl.data };
+}
+
+/** Per-stream config: the service defaults with the stream's tags on top. */
+export function streamConfig(defaults: ScalingConfig, tags: Record<string, string>): ScalingConfig {
+  return overlayConfig(defaults, tags, TAGS, 'stream tag');
+}

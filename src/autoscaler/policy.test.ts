@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCALING, type ScalingConfig } from './config.js';
+import { applyLimits } from './limits.js';
+import { SHARD_BYTES_PER_SECOND, type MinuteLoad } from './load.js';
+import { decide } from './policy.js';
+
+const MiB = SHARD_BYTES_PER_SECOND;
+
+/** `u` is the per-minute byte utilisation of `shards` shards, in 2 KiB records so bytes bind. */
+function minutes(shards: number, us: number[], throttled: number[] = []): MinuteLoad[] {
+  return us.map((u, i) => ({
+    timestamp: i * 60_000,
+    bytes: u * MiB * 60 * shards,
+    records: (u * MiB * 60 * shards) / 2048,
+    throttledRecords: throttled[i] ?? 0,
+  }));
+}
+
+const cfg = (over: Partial<ScalingConfig> = {}): ScalingConfig => ({ ...DEFAULT_SCALING, ...over });
+
+describe('decide (policy table)', () => {
+  it.each`
+    case                                       | direction | n     | us                  | throttled   | config                        | ops   | action     | target
+    ${'up: sized for target utilisation'}      | ${'up'}   | ${4}  | ${[0.5, 0.8, 0.7]}  | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${7}
+    ${'up: at least one more shard'}           | ${'up'}   | ${4}  | ${[0.3, 0.2]}       | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${5}
+    ${'up: capped at double'}                  | ${'up'}   | ${2}  | ${[3]}              | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
+    ${'up: throttled demand goes higher'}      | ${'up'}   | ${4}  | ${[0.6]}            | ${[50_000]} | ${{}}                         | ${0}  | ${'scale'} | ${8}
+    ${'up: throttled with high target util'}   | ${'up'}   | ${10} | ${[0.9]}            | ${[100]}    | ${{ targetUtilization: 0.8 }} | ${0}  | ${'scale'} | ${13}
+    ${'up: max shards respected'}              | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'scale'} | ${6}
+    ${'up: at max shards, nothing'}            | ${'up'}   | ${6}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'none'}  | ${undefined}
+    ${'up: daily quota used'}                  | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${10} | ${'none'}  | ${undefined}
+    ${'up: may use the reserved operations'}   | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${9}  | ${'scale'} | ${8}
+    ${'down: sized for target utilisation'}    | ${'down'} | ${8}  | ${[0.2, 0.25, 0.1]} | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
+    ${'down: no further than half'}            | ${'down'} | ${8}  | ${[0.01]}           | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
+    ${'down: min shards respected'}            | ${'down'} | ${8}  | ${[0.01]}           | ${[]}       | ${{ minShards: 6 }}           | ${0}  | ${'scale'} | ${6}
+    ${'down: at min shards, nothing'}          | ${'down'} | ${2}  | ${[0.01]}           | ${[]}       | ${{ minShards: 2 }}           | ${0}  | ${'none'}  | ${undefined}
+    ${'down: load still needs current count'}  | ${'down'} | ${4}  | ${[0.3, 0.45]}      | ${[]}       | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
+    ${'down: never after throttling'}          | ${'down'} | ${4}  | ${[0.05]}           | ${[10]}     | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
+    ${'down: last two operations kept for up'} | ${'down'} | ${8}  | ${[0.05]}           | ${[]}       | ${{}}                         | ${8}  | ${'none'}  | ${undefined}
+    ${'down: seven used, one more allowed'}    | ${'down'} | ${8}  | ${[0.05]}           | ${[]}       | ${{}}                         | ${7}  | ${'scale'} | ${4}
+    ${'down: idle stream'}                     | ${'down'} | ${3}  | ${[0, 0, 0]}        | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${2}
+    ${'down: one shard cannot go lower'}       | ${'down'} | ${1}  | ${[0]}              | ${[]}       | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
+  `('$case', ({ direction, n, us, throttled, config, ops, action, target }) => {
+    const d = decide({
+      direction,
+      currentShards: n,
+      load: minutes(n, us, throttled),
+      config: cfg(config),
+      operationsInLast24h: ops,
+    });
+    expect(d.action).toBe(action);
+    if (d.action === 'scale') expect(d.target).toBe(target);
+    expect(d.reason.length).toBeGreaterThan(10);
+  });
+
+  it('uses records when they bind before bytes', () => {
+    // 4 shards, 3,000 tiny records/s = 75% of the record limit, 0.3% of the byte limit.
+    const load: MinuteLoad[] = [
+      { timestamp: 0, bytes: 3000 * 60 * 10, records: 3000 * 60, throttledRecords: 0 },
+    ];
+    const d = decide({
+      direction: 'up',
+      currentShards: 4,
+      load,
+      config: cfg(),
+      operationsInLast24h: 0,
+    });
+    expect(d.load.peakUtilization).toBeCloseTo(0.75);
+    expect(d).toMatchObject({ action: 'scale', target: 6 });
+  });
+
+  it('estimates throttled bytes at the average record size', () => {
+    const load: MinuteLoad[] = [
+      { timestamp: 0, bytes: 60 * MiB, records: 30 * 1024, throttledRecords: 30 * 1024 },
+    ];
+    const d = decide({
+      direction: 'up',
+      currentShards: 2,
+      load,
+      config: cfg(),
+      operationsInLast24h: 0,
+    });
+    expect(d.load.peakUtilization).toBeCloseTo(0.5);
+    expect(d.load.peakDemandUtilization).toBeCloseTo(1);
+  });
+});
+
+describe('applyLimits', () => {
+  it('names every bound it applied', () => {
+    const r = applyLimits({
+      direction: 'up',
+      currentShards: 3,
+      desired: 20,
+      config: { minShards: 1, maxShards: 10 },
+      operationsInLast24h: 0,
+    });
+    expect(r).toEqual({
+      allowed: true,
+      target: 6,
+      boundBy: ['max shards 10', 'at most double (6)'],
+    });
+  });
+  it('keeps Kinesis half rule over a configured minimum above it... from below', () => {
+    const r = applyLimits({
+      direction: 'down',
+      currentShards: 20,
+      desired: 2,
+      config: { minShards: 4, maxShards: 100 },
+      operationsInLast24h: 0,
+    });
+    expect(r).toMatchObject({ allowed: true, target: 10 });
+  });
+  it('lets a lowered max pull a stream down, half at a time', () => {
+    const r = applyLimits({
+      direction: 'down',
+      currentShards: 40,
+      desired: 30,
+      config: { minShards: 1, maxShards: 8 },
+      operationsInLast24h: 0,
+    });
+    expect(r).toMatchObject({ allowed: true, target: 20 });
+  });
+  it('caps at 10,000 shards per stream', () => {
+    const r = applyLimits({
+      direction: 'up',
+      currentShards: 8000,
+      desired: 16000,
+      config: { minShards: 1, maxShards: 20000 },
+      operationsInLast24h: 0,
+    });
+    expect(r).toMatchObject({ allowed: true, target: 10000 });
+  });
+});

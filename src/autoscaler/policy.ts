@@ -1,0 +1,99 @@
+import type { Direction } from './alarm-contract.js';
+import type { ScalingConfig } from './config.js';
+import { applyLimits } from './limits.js';
+import { summarizeLoad, type LoadSummary, type MinuteLoad } from './load.js';
+
+export interface PolicyInput {
+  direction: Direction;
+  currentShards: number;
+  /** Per-minute load over the direction's lookback window, ending at the alarm's state change. */
+  load: readonly MinuteLoad[];
+  config: ScalingConfig;
+  operationsInLast24h: number;
+}
+
+export type Decision =
+  | {
+      action: 'scale';
+      target: number;
+      desired: number;
+      reason: string;
+      load: LoadSummary;
+      boundBy: string[];
+    }
+  | { action: 'none'; desired: number; reason: string; load: LoadSummary; boundBy: string[] };
+
+/**
+ * Throttling is counted per second but metrics are per minute, so a minute that throttled may still
+ * average well below capacity; such a minute is treated as at least fully used.
+ */
+const THROTTLED_MINUTE_FLOOR = 1;
+
+/** The shard count the load calls for, before limits. */
+export function desiredShards(
+  input: Pick<PolicyInput, 'direction' | 'currentShards' | 'config'>,
+  load: LoadSummary,
+): {
+  desired: number;
+  reason: string;
+} {
+  const n = input.currentShards;
+  const target = input.config.targetUtilization;
+  if (input.direction === 'up') {
+    const throttled = load.throttledRecords > 0;
+    const demand = throttled
+      ? Math.max(load.peakDemandUtilization, THROTTLED_MINUTE_FLOOR)
+      : load.peakUtilization;
+    const byLoad = Math.ceil((n * demand) / target - 1e-9);
+    const desired = Math.max(n + 1, byLoad);
+    const reason = throttled
+      ? `${load.throttledRecords} records throttled; estimated peak demand ${pct(demand)} of ${n} shards, sized for ${pct(target)}`
+      : `peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min, sized for ${pct(target)}`;
+    return { desired, reason };
+  }
+  if (load.throttledRecords > 0) {
+    return {
+      desired: n,
+      reason: `${load.throttledRecords} records were throttled in the last ${load.minutes} min; not scaling down`,
+    };
+  }
+  const desired = Math.max(1, Math.ceil((n * load.peakUtilization) / target - 1e-9));
+  return {
+    desired,
+    reason: `peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min, sized for ${pct(target)}`,
+  };
+}
+
+export function decide(input: PolicyInput): Decision {
+  const load = summarizeLoad(input.load, input.currentShards);
+  const { desired, reason } = desiredShards(input, load);
+  const limited = applyLimits({
+    direction: input.direction,
+    currentShards: input.currentShards,
+    desired,
+    config: input.config,
+    operationsInLast24h: input.operationsInLast24h,
+  });
+  if (!limited.allowed) {
+    return {
+      action: 'none',
+      desired,
+      reason: `${reason}; ${limited.reason}`,
+      load,
+      boundBy: limited.boundBy,
+    };
+  }
+  const bounds = limited.boundBy.length > 0 ? ` (bound by ${limited.boundBy.join(', ')})` : '';
+  return {
+    action: 'scale',
+    target: limited.target,
+    desired,
+    reason: `${reason}: ${input.currentShards} -> ${limited.target} shards${bounds}`,
+    load,
+    boundBy: limited.boundBy,
+  };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}

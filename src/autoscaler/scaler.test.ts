@@ -1,0 +1,507 @@
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  DisableAlarmActionsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+  type MetricAlarm,
+  type PutMetricAlarmInput,
+} from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListTagsForStreamCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  awsMessage2020,
+  DOWN_ALARM,
+  localstackMessage,
+  snsEvent,
+  STREAM,
+  UP_ALARM,
+} from '../../test/fixtures/alarm-messages.js';
+import { buildAlarmPair, readAlarmContract } from './alarm-contract.js';
+import { DEFAULT_SCALING, TAGS } from './config.js';
+import { SHARD_BYTES_PER_SECOND } from './load.js';
+import { handleSnsEvent, TransientError, type DecisionLogger, type ScalerDeps } from './scaler.js';
+import { ScalingLog, type ScalingLogEntry } from './scaling-log.js';
+
+const EVENT_TIME = '2026-03-02T10:17:44.775+0000';
+const EVENT_MS = Date.parse('2026-03-02T10:17:44.775Z');
+
+/** A small stateful world behind the mocks, so effects (and their absence) can be asserted. */
+interface World {
+  shards: number;
+  status: string;
+  mode: 'PROVISIONED' | 'ON_DEMAND';
+  alarms: Map<string, MetricAlarm>;
+  tags: Record<string, string>;
+  log: ScalingLogEntry[];
+  /** Per-minute byte utilisation of the current shard count, for every minute of any window. */
+  usage: number;
+  throttledPerMinute: number;
+  updateError?: Error;
+  putAlarmFailures: number;
+  calls: {
+    update: number[];
+    putAlarm: PutMetricAlarmInput[];
+    rearmed: string[];
+    disabled: string[];
+  };
+}
+
+const kinesis = mockClient(KinesisClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+let world: World;
+let logs: { level: string; message: string; extra: Record<string, unknown> }[];
+
+function alarmsFor(shards: number): Map<string, MetricAlarm> {
+  const pair = buildAlarmPair({
+    streamName: STREAM,
+    shardCount: shards,
+    scaleUpTopicArn: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-up-dev',
+    scaleDownTopicArn: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-down-dev',
+  });
+  return new Map([
+    [pair.up.AlarmName!, { ...pair.up, StateValue: 'ALARM' }],
+    [pair.down.AlarmName!, { ...pair.down, StateValue: 'OK' }],
+  ]);
+}
+
+function shardCountOf(name: string): number {
+  return readAlarmContract(world.alarms.get(name)!).shardCount;
+}
+
+function install(): void {
+  kinesis.reset();
+  cloudwatch.reset();
+  dynamo.reset();
+  kinesis.on(DescribeStreamSummaryCommand).callsFake((input: { StreamName: string }) => {
+    if (input.StreamName !== STREAM) {
+      throw new ResourceNotFoundException({
+        message: `Stream ${input.StreamName} not found`,
+        $metadata: {},
+      });
+    }
+    return {
+      StreamDescriptionSummary: {
+        StreamName: STREAM,
+        StreamStatus: world.status,
+        StreamModeDetails: { StreamMode: world.mode },
+        OpenShardCount: world.shards,
+      },
+    };
+  });
+  kinesis.on(ListTagsForStreamCommand).callsFake(() => ({
+    Tags: Object.entries(world.tags).map(([Key, Value]) => ({ Key, Value })),
+    HasMoreTags: false,
+  }));
+  kinesis.on(UpdateShardCountCommand).callsFake((input: { TargetShardCount: number }) => {
+    if (world.updateError) throw world.updateError;
+    world.calls.update.push(input.TargetShardCount);
+    world.shards = input.TargetShardCount;
+    return { CurrentShardCount: world.shards, TargetShardCount: input.TargetShardCount };
+  });
+  cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
+    MetricAlarms: input.AlarmNames.flatMap((n) =>
+      world.alarms.has(n) ? [world.alarms.get(n)!] : [],
+    ),
+  }));
+  cloudwatch.on(PutMetricAlarmCommand).callsFake((input: PutMetricAlarmInput) => {
+    if (world.putAlarmFailures > 0) {
+      world.putAlarmFailures--;
+      throw Object.assign(new Error('Rate exceeded'), {
+        name: 'Throttling',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    world.calls.putAlarm.push(input);
+    const old = world.alarms.get(input.AlarmName!)!;
+    world.alarms.set(input.AlarmName!, { ...input, StateValue: old.StateValue } as MetricAlarm);
+    return {};
+  });
+  cloudwatch
+    .on(SetAlarmStateCommand)
+    .callsFake((input: { AlarmName: string; StateValue: string }) => {
+      world.calls.rearmed.push(input.AlarmName);
+      world.alarms.get(input.AlarmName)!.StateValue = input.StateValue as MetricAlarm['StateValue'];
+      return {};
+    });
+  cloudwatch.on(DisableAlarmActionsCommand).callsFake((input: { AlarmNames: string[] }) => {
+    world.calls.disabled.push(...input.AlarmNames);
+    for (const n of input.AlarmNames) world.alarms.get(n)!.ActionsEnabled = false;
+    return {};
+  });
+  cloudwatch.on(GetMetricDataCommand).callsFake((input: { StartTime: Date; EndTime: Date }) => {
+    const timestamps: Date[] = [];
+    for (let t = input.StartTime.getTime(); t < input.EndTime.getTime(); t += 60_000)
+      timestamps.push(new Date(t));
+    const bytes = world.usage * SHARD_BYTES_PER_SECOND * 60 * world.shards;
+    return {
+      MetricDataResults: [
+        { Id: 'bytes', Timestamps: timestamps, Values: timestamps.map(() => bytes) },
+        { Id: 'records', Timestamps: timestamps, Values: timestamps.map(() => bytes / 4096) },
+        {
+          Id: 'throttled',
+          Timestamps: timestamps,
+          Values: timestamps.map(() => world.throttledPerMinute),
+        },
+      ],
+    };
+  });
+  dynamo.on(QueryCommand).callsFake(() => ({
+    Items: [...world.log].sort((a, b) => b.scaling_datetime.localeCompare(a.scaling_datetime)),
+  }));
+  dynamo.on(PutCommand).callsFake((input: { Item: ScalingLogEntry }) => {
+    const item = input.Item;
+    if (
+      world.log.some(
+        (e) => e.stream_name === item.stream_name && e.scaling_datetime === item.scaling_datetime,
+      )
+    ) {
+      throw Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+      });
+    }
+    world.log.push(item);
+    return {};
+  });
+  dynamo.on(DeleteCommand).callsFake((input: { Key: { scaling_datetime: string } }) => {
+    world.log = world.log.filter((e) => e.scaling_datetime !== input.Key.scaling_datetime);
+    return {};
+  });
+}
+
+function deps(): ScalerDeps {
+  const logger: DecisionLogger = {
+    info: (message, extra) => logs.push({ level: 'info', message, extra }),
+    warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
+    error: (message, extra) => logs.push({ level: 'error', message, extra }),
+  };
+  return {
+    kinesis: new KinesisClient({ region: 'us-east-1' }),
+    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+    scalingLog: new ScalingLog(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+      'log',
+    ),
+    config: { defaults: DEFAULT_SCALING, scalingLogTable: 'log', scalingLogTtlDays: 14 },
+    logger,
+  };
+}
+
+const fire = (message: string, direction: 'up' | 'down' = 'up', messageId = 'msg-1') =>
+  handleSnsEvent(snsEvent(message, messageId, direction), direction, deps());
+
+beforeEach(() => {
+  world = {
+    shards: 4,
+    status: 'ACTIVE',
+    mode: 'PROVISIONED',
+    alarms: alarmsFor(4),
+    tags: {},
+    log: [],
+    usage: 0.9,
+    throttledPerMinute: 0,
+    putAlarmFailures: 0,
+    calls: { update: [], putAlarm: [], rearmed: [], disabled: [] },
+  };
+  logs = [];
+  install();
+});
+
+describe('scale up', () => {
+  it('scales, rewrites both alarms, re-arms them and logs the decision', async () => {
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome).toMatchObject({
+      outcome: 'scaled',
+      streamName: STREAM,
+      shardCount: 4,
+      targetShardCount: 8,
+    });
+    expect(world.calls.update).toEqual([8]);
+    expect(shardCountOf(UP_ALARM)).toBe(8);
+    expect(shardCountOf(DOWN_ALARM)).toBe(8);
+    expect(world.calls.rearmed.sort()).toEqual([DOWN_ALARM, UP_ALARM].sort());
+    expect(world.log).toEqual([
+      expect.objectContaining({
+        stream_name: STREAM,
+        scaling_datetime: '2026-03-02T10:17:44.775Z',
+        shard_count: 4,
+        target_shard_count: 8,
+        scaling_type: 'SCALE_UP',
+        alarm_name: UP_ALARM,
+        event_id: 'msg-1',
+        utilization: 0.9,
+        expires_at: Math.floor(EVENT_MS / 1000) + 14 * 86400,
+      }),
+    ]);
+    const decisions = logs.filter((l) => l.message === 'decision');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]!.extra).toMatchObject({
+      outcome: 'scaled',
+      eventTime: '2026-03-02T10:17:44.775Z',
+    });
+  });
+
+  it('works from LocalStack messages, which lack Trigger.Metrics', async () => {
+    const [outcome] = await fire(localstackMessage(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('scaled');
+  });
+
+  it('reads the metrics window that ends at the state change, not the wall clock', async () => {
+    await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    const input = cloudwatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.EndTime).toEqual(new Date('2026-03-02T10:17:00Z'));
+    expect(input.StartTime).toEqual(new Date('2026-03-02T10:12:00Z'));
+  });
+
+  it('goes higher when records were throttled', async () => {
+    world.usage = 0.3;
+    world.throttledPerMinute = 1000;
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome).toMatchObject({ outcome: 'scaled', targetShardCount: 8 });
+    expect(world.log[0]!.throttled_records).toBe(5000);
+  });
+
+  it('respects max shards from a stream tag and re-arms when already there', async () => {
+    world.tags = { [TAGS.maxShards]: '4' };
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome).toMatchObject({ outcome: 'no-change' });
+    expect(outcome!.detail).toMatch(/max shards 4/);
+    expect(world.calls.update).toEqual([]);
+    expect(world.calls.rearmed).toEqual([UP_ALARM]);
+  });
+
+  it('does nothing once the 24-hour quota is used, and re-arms', async () => {
+    world.log = Array.from({ length: 10 }, (_, i) => logEntry(EVENT_MS - (i + 1) * 3600_000));
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('no-change');
+    expect(outcome!.detail).toMatch(/10 of 10 UpdateShardCount calls/);
+    expect(world.calls.update).toEqual([]);
+  });
+});
+
+describe('scale down', () => {
+  beforeEach(() => {
+    world.usage = 0.05;
+    world.shards = 8;
+    world.alarms = alarmsFor(8);
+  });
+
+  it('halves at most and disables nothing above the minimum', async () => {
+    const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
+    expect(outcome).toMatchObject({ outcome: 'scaled', targetShardCount: 4 });
+    expect(world.log[0]!.scaling_type).toBe('SCALE_DOWN');
+    expect(world.alarms.get(DOWN_ALARM)!.ActionsEnabled).toBe(true);
+  });
+
+  it('disables the scale-down alarm actions when it reaches min shards', async () => {
+    world.tags = { [TAGS.minShards]: '4' };
+    await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
+    expect(world.calls.update).toEqual([4]);
+    expect(world.alarms.get(DOWN_ALARM)!.ActionsEnabled).toBe(false);
+    expect(world.alarms.get(UP_ALARM)!.ActionsEnabled).toBe(true);
+  });
+
+  it('does not scale below min shards and quiets the alarm', async () => {
+    world.shards = 2;
+    world.alarms = alarmsFor(2);
+    world.tags = { [TAGS.minShards]: '2' };
+    const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
+    expect(outcome!.outcome).toBe('no-change');
+    expect(world.calls.update).toEqual([]);
+    expect(world.calls.disabled).toEqual([DOWN_ALARM]);
+  });
+
+  it('keeps the last two daily operations for scale-ups', async () => {
+    world.log = Array.from({ length: 8 }, (_, i) => logEntry(EVENT_MS - (i + 1) * 3600_000));
+    const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
+    expect(outcome!.outcome).toBe('no-change');
+    expect(outcome!.detail).toMatch(/kept for scale-ups/);
+  });
+});
+
+describe('exactly one effect per state change', () => {
+  it('a second delivery of the same message does not scale again', async () => {
+    await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'same');
+    world.alarms.get(UP_ALARM)!.StateValue = 'ALARM';
+    const [again] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'same');
+    expect(again!.outcome).toBe('duplicate');
+    expect(world.calls.update).toEqual([8]);
+  });
+
+  it('an event older than the last scaling is stale', async () => {
+    world.log = [logEntry(EVENT_MS + 60_000)];
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'older');
+    expect(outcome!.outcome).toBe('stale');
+    expect(world.calls.update).toEqual([]);
+  });
+
+  it('a concurrent delivery that loses the conditional write does nothing', async () => {
+    // The other delivery wrote its claim between our read of the log and our write.
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    world.log = [logEntry(EVENT_MS)];
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'racer');
+    expect(outcome!.outcome).toBe('duplicate');
+    expect(world.calls.update).toEqual([]);
+  });
+});
+
+describe('stream state', () => {
+  it('re-arms the alarm while the stream is UPDATING and does not scale', async () => {
+    world.status = 'UPDATING';
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('rearmed');
+    expect(world.calls.rearmed).toEqual([UP_ALARM]);
+    expect(world.calls.update).toEqual([]);
+  });
+
+  it('re-arms when UpdateShardCount reports ResourceInUse, and releases the claim', async () => {
+    world.updateError = new ResourceInUseException({
+      message: 'Stream orders under account 0 not ACTIVE',
+      $metadata: {},
+    });
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('rearmed');
+    expect(world.log).toEqual([]);
+  });
+
+  it('skips on-demand streams', async () => {
+    world.mode = 'ON_DEMAND';
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('ignored');
+    expect(outcome!.detail).toMatch(/on-demand/);
+  });
+
+  it('repairs alarms whose shard count is out of sync, without scaling', async () => {
+    world.shards = 6;
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('repaired');
+    expect(shardCountOf(UP_ALARM)).toBe(6);
+    expect(shardCountOf(DOWN_ALARM)).toBe(6);
+    expect(world.calls.update).toEqual([]);
+    expect(world.calls.rearmed.sort()).toEqual([DOWN_ALARM, UP_ALARM].sort());
+  });
+});
+
+describe('errors', () => {
+  it('a partial failure (scaled, alarm rewrite failed) throws, and the next event repairs it', async () => {
+    world.putAlarmFailures = 1;
+    await expect(fire(awsMessage2020(UP_ALARM, EVENT_TIME))).rejects.toThrow(TransientError);
+    expect(world.calls.update).toEqual([8]);
+    expect(shardCountOf(UP_ALARM)).toBe(4);
+    // Lambda's retry of the same event: the alarms are out of sync, so they are repaired.
+    const [retry] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(retry!.outcome).toBe('repaired');
+    expect(shardCountOf(UP_ALARM)).toBe(8);
+    expect(shardCountOf(DOWN_ALARM)).toBe(8);
+    expect(world.calls.update).toEqual([8]);
+  });
+
+  it('throws transient AWS errors so Lambda retries, leaving no claim behind', async () => {
+    world.updateError = Object.assign(new Error('Rate exceeded for stream orders'), {
+      name: 'LimitExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(fire(awsMessage2020(UP_ALARM, EVENT_TIME))).rejects.toThrow(
+      /LimitExceededException/,
+    );
+    expect(world.log).toEqual([]);
+  });
+
+  it('logs permanent AWS errors without throwing', async () => {
+    world.updateError = Object.assign(new Error('UpdateShardCount cannot scale up over double'), {
+      name: 'InvalidArgumentException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('rejected');
+    expect(world.log).toEqual([]);
+  });
+
+  it.each([
+    ['not JSON', 'garbage'],
+    ['not an alarm', '{"hello":1}'],
+    ['unknown alarm', awsMessage2020('kinesis-autoscaler-ghost-scale-up', EVENT_TIME)],
+    ['alarm outside the naming contract', awsMessage2020('orders-high-usage', EVENT_TIME)],
+  ])('rejects a message that is %s and changes nothing', async (_case, message) => {
+    const [outcome] = await fire(message);
+    expect(outcome!.outcome).toBe('rejected');
+    expect(world.calls.update).toEqual([]);
+    expect(world.calls.putAlarm).toEqual([]);
+    expect(logs.some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('rejects an alarm delivered to the wrong function', async () => {
+    const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'up');
+    expect(outcome!.detail).toMatch(/scale-down alarm but was delivered to the scale-up function/);
+  });
+
+  it('rejects an alarm naming a stream that does not exist', async () => {
+    world.alarms = new Map(
+      [...alarmsFor(4)].map(([k, a]) => [
+        k,
+        {
+          ...a,
+          Metrics: JSON.parse(
+            JSON.stringify(a.Metrics).replaceAll(`"${STREAM}"`, '"gone"'),
+          ) as MetricAlarm['Metrics'],
+        },
+      ]),
+    );
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome).toMatchObject({
+      outcome: 'rejected',
+      detail: 'stream gone named by the alarm does not exist',
+    });
+  });
+
+  it('rejects a stream whose tags are invalid, naming the tag', async () => {
+    world.tags = { [TAGS.targetUtilization]: 'high' };
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('rejected');
+    expect(outcome!.detail).toMatch(/kinesis-autoscaler:target-utilization="high"/);
+  });
+
+  it('ignores transitions to OK', async () => {
+    const ok = JSON.stringify({
+      ...JSON.parse(awsMessage2020(UP_ALARM, EVENT_TIME)),
+      NewStateValue: 'OK',
+    });
+    const [outcome] = await fire(ok);
+    expect(outcome!.outcome).toBe('ignored');
+    expect(cloudwatch.calls()).toHaveLength(0);
+  });
+});
+
+function logEntry(at: number): ScalingLogEntry {
+  return {
+    stream_name: STREAM,
+    scaling_datetime: new Date(at).toISOString(),
+    shard_count: 2,
+    target_shard_count: 4,
+    scaling_type: 'SCALE_UP',
+    reason: 'test',
+    utilization: 0.9,
+    demand_utilization: 0.9,
+    throttled_records: 0,
+    alarm_name: UP_ALARM,
+    event_id: `old-${at}`,
+    expires_at: 0,
+  };
+}

@@ -1,0 +1,100 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Direction } from './alarm-contract.js';
+
+/** One row of the scaling log (keys and attribute names as in the Python original, plus ours). */
+export interface ScalingLogEntry {
+  stream_name: string;
+  /** ISO-8601 UTC of the alarm state change that caused the scaling. */
+  scaling_datetime: string;
+  shard_count: number;
+  target_shard_count: number;
+  scaling_type: 'SCALE_UP' | 'SCALE_DOWN';
+  reason: string;
+  utilization: number;
+  demand_utilization: number;
+  throttled_records: number;
+  alarm_name: string;
+  event_id: string;
+  /** Epoch seconds; DynamoDB's TTL removes the row after this. */
+  expires_at: number;
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** More than a day's worth of scalings (at most 10), so one query answers both questions. */
+const RECENT_LIMIT = 25;
+
+export function scalingType(direction: Direction): ScalingLogEntry['scaling_type'] {
+  return direction === 'up' ? 'SCALE_UP' : 'SCALE_DOWN';
+}
+
+/** Scalings inside the rolling 24 hours before `at` (the Kinesis quota window). */
+export function operationsInLastDay(entries: readonly ScalingLogEntry[], at: number): number {
+  return entries.filter((e) => {
+    const t = Date.parse(e.scaling_datetime);
+    return t > at - DAY_MS && t <= at;
+  }).length;
+}
+
+/**
+ * The scaling log in DynamoDB doubles as the idempotency record: an entry is written with a
+ * conditional put *before* UpdateShardCount, keyed by stream and alarm state-change time, so two
+ * deliveries of the same state change cannot both scale.
+ */
+export class ScalingLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  /** The stream's latest entries, newest first. */
+  async recent(streamName: string): Promise<ScalingLogEntry[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'stream_name = :s',
+        ExpressionAttributeValues: { ':s': streamName },
+        ScanIndexForward: false,
+        Limit: RECENT_LIMIT,
+      }),
+    );
+    return (out.Items ?? []) as ScalingLogEntry[];
+  }
+
+  /** Writes the entry unless one exists for the same stream and instant; false when it exists. */
+  async claim(entry: ScalingLogEntry): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: entry,
+          ConditionExpression: 'attribute_not_exists(stream_name)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (
+        err instanceof ConditionalCheckFailedException ||
+        (err as Error).name === 'ConditionalCheckFailedException'
+      ) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  /** Removes a claim whose UpdateShardCount did not happen, so it neither blocks nor counts. */
+  async release(entry: Pick<ScalingLogEntry, 'stream_name' | 'scaling_datetime'>): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { stream_name: entry.stream_name, scaling_datetime: entry.scaling_datetime },
+      }),
+    );
+  }
+}
