@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts LocalStack with docker compose, waits until it is healthy, and deploys the autoscaler to it
+# (`sls deploy --stage local`). Needs a Docker engine; says so and exits 2 where there is none.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+endpoint="${AWS_ENDPOINT_URL:-http://localhost:4566}"
+timeout_s="${LOCALSTACK_WAIT_SECONDS:-120}"
+
+if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
+  echo "error: no Docker engine is reachable, so LocalStack cannot start here." >&2
+  echo "       Use the embedded emulator instead: npm start (or E2E_TARGET=embedded npm run e2e)." >&2
+  exit 2
+fi
+
+docker compose up -d localstack
+
+echo "waiting for LocalStack at ${endpoint} (up to ${timeout_s}s)..."
+deadline=$((SECONDS + timeout_s))
+until curl -fsS "${endpoint}/_localstack/health" 2>/dev/null | grep -Eq '"kinesis": "(running|available)"'; do
+  if ((SECONDS >= deadline)); then
+    echo "error: LocalStack did not become healthy within ${timeout_s}s; see 'docker compose logs localstack'" >&2
+    exit 1
+  fi
+  sleep 2
+done
+
+AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}" \
+  npx sls deploy --stage local --region "${AWS_REGION:-us-east-1}"
+echo "deployed to LocalStack at ${endpoint}"
