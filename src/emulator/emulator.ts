@@ -1,0 +1,216 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { clientConfig } from '../aws/clients.js';
+import { SystemClock, type Clock } from './clock.js';
+import { applyTemplate, type AppliedStack } from './cloudformation/apply.js';
+import { CloudFormationModel } from './cloudformation/model.js';
+import { CloudFormationEndpoint } from './cloudformation/protocol.js';
+import { CloudWatchModel } from './cloudwatch/model.js';
+import { CloudWatchJsonEndpoint } from './cloudwatch/protocol-json.js';
+import { CloudWatchQueryEndpoint } from './cloudwatch/protocol-query.js';
+import type { NotificationPublisher } from './contracts.js';
+import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
+import { KinesisModel } from './kinesis/model.js';
+import { KinesisEndpoint } from './kinesis/protocol.js';
+import { LambdaModel } from './lambda/model.js';
+import { LambdaEndpoint } from './lambda/protocol.js';
+import { EdgeServer } from './server.js';
+import { SnsModel } from './sns/model.js';
+import { SnsEndpoint } from './sns/protocol.js';
+
+export const DEFAULT_PORT = 4566;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_ACCOUNT = '000000000000';
+
+export interface EmulatorOptions {
+  /** Default 4566 as LocalStack; 0 picks a free port (tests). */
+  port?: number;
+  /** Default loopback: the emulator accepts any credentials, so it must not face a network. */
+  host?: string;
+  clock?: Clock;
+  defaultRegion?: string;
+  accountId?: string;
+  /** How long UpdateShardCount keeps a stream UPDATING. */
+  reshardingMs?: number;
+  /** How long CreateStream keeps a stream CREATING. */
+  creatingMs?: number;
+  /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
+  onLambdaLog?: (functionName: string, line: string) => void;
+}
+
+/** The services of one region, wired to each other. */
+export interface RegionServices {
+  region: string;
+  kinesis: KinesisModel;
+  cloudwatch: CloudWatchModel;
+  sns: SnsModel;
+  lambda: LambdaModel;
+}
+
+export const SERVICE_NAMES = [
+  'kinesis',
+  'cloudwatch',
+  'sns',
+  'lambda',
+  'dynamodb',
+  'cloudformation',
+] as const;
+
+/**
+ * The embedded AWS emulator: one port, every service the autoscaler touches, all state driven by one
+ * clock. Regions are created on first use, as AWS regions exist without being asked for.
+ */
+export class Emulator {
+  readonly cloudformation: CloudFormationModel;
+  private readonly regions = new Map<string, RegionServices>();
+  private readonly dynamodb: DynamoDbEndpoint;
+  private readonly server: EdgeServer;
+  private address: { host: string; port: number; url: string } | undefined;
+
+  private constructor(
+    private readonly opts: Required<
+      Pick<EmulatorOptions, 'clock' | 'defaultRegion' | 'accountId'>
+    > &
+      EmulatorOptions,
+  ) {
+    this.cloudformation = new CloudFormationModel(opts.clock);
+    this.dynamodb = new DynamoDbEndpoint({
+      accountId: opts.accountId,
+      defaultRegion: opts.defaultRegion,
+    });
+    const resolve = (region: string) => this.region(region);
+    this.server = new EdgeServer({
+      defaultRegion: opts.defaultRegion,
+      accountId: opts.accountId,
+      rawEndpoints: [this.dynamodb],
+      endpoints: [
+        new KinesisEndpoint((r) => resolve(r).kinesis),
+        new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
+        new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
+        new SnsEndpoint((r) => resolve(r).sns),
+        new LambdaEndpoint((r) => resolve(r).lambda),
+        new CloudFormationEndpoint(this.cloudformation),
+      ],
+    });
+  }
+
+  static async start(options: EmulatorOptions = {}): Promise<Emulator> {
+    const emulator = new Emulator({
+      ...options,
+      clock: options.clock ?? new SystemClock(),
+      defaultRegion: options.defaultRegion ?? 'us-east-1',
+      accountId: options.accountId ?? DEFAULT_ACCOUNT,
+    });
+    emulator.address = await emulator.server.listen(
+      options.port ?? DEFAULT_PORT,
+      options.host ?? DEFAULT_HOST,
+    );
+    return emulator;
+  }
+
+  get url(): string {
+    if (!this.address) throw new Error('the emulator is not listening');
+    return this.address.url;
+  }
+
+  get port(): number {
+    return this.address?.port ?? 0;
+  }
+
+  get clock(): Clock {
+    return this.opts.clock;
+  }
+
+  get accountId(): string {
+    return this.opts.accountId;
+  }
+
+  get defaultRegion(): string {
+    return this.opts.defaultRegion;
+  }
+
+  region(region: string = this.opts.defaultRegion): RegionServices {
+    let services = this.regions.get(region);
+    if (services) return services;
+    const { clock, accountId } = this.opts;
+    // Alarm actions and SNS subscriptions name their target by ARN, which may be another region.
+    const publisher: NotificationPublisher = {
+      publish: (input) => this.region(regionOfArn(input.topicArn) ?? region).sns.publish(input),
+    };
+    const lambda = new LambdaModel({
+      clock,
+      region,
+      accountId,
+      baseEnvironment: {
+        AWS_ENDPOINT_URL: this.url,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+      },
+      ...(this.opts.onLambdaLog ? { onLog: this.opts.onLambdaLog } : {}),
+    });
+    const sns = new SnsModel({ clock, region, accountId, lambda: (r) => this.region(r).lambda });
+    const cloudwatch = new CloudWatchModel({ clock, region, accountId, publisher });
+    const kinesis = new KinesisModel({
+      clock,
+      region,
+      accountId,
+      metrics: cloudwatch,
+      ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
+      ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
+    });
+    services = { region, kinesis, cloudwatch, sns, lambda };
+    this.regions.set(region, services);
+    return services;
+  }
+
+  /**
+   * Applies the CloudFormation template that `sls package` wrote into `packageDir`, as a client of
+   * the emulator's own services, the way CloudFormation is a client of AWS's.
+   */
+  async deployPackage(input: {
+    packageDir: string;
+    stackName: string;
+    region?: string;
+  }): Promise<AppliedStack> {
+    const region = input.region ?? this.opts.defaultRegion;
+    const template = await readFile(
+      join(input.packageDir, 'cloudformation-template-update-stack.json'),
+      'utf8',
+    );
+    const config = clientConfig({ endpoint: this.url, region }, {});
+    return applyTemplate({
+      stackName: input.stackName,
+      template,
+      region,
+      accountId: this.opts.accountId,
+      artifactDir: input.packageDir,
+      clients: {
+        sns: new SNSClient(config),
+        dynamodb: new DynamoDBClient(config),
+        lambda: new LambdaClient(config),
+      },
+      model: this.cloudformation,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    for (const services of this.regions.values()) {
+      services.kinesis.dispose();
+      services.cloudwatch.dispose();
+      await services.lambda.dispose();
+    }
+    this.regions.clear();
+    await this.dynamodb.close();
+  }
+}
+
+export function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' ? parts[3] || undefined : undefined;
+}
