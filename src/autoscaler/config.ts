@@ -7,8 +7,16 @@ export const SCALING_OPERATIONS_PER_DAY = 10;
 /** Scale-downs leave this many of the daily operations free so a scale-up is always possible. */
 export const OPERATIONS_RESERVED_FOR_SCALE_UP = 2;
 
+export const POLICIES = ['ours', 'seed', 'double-halve'] as const;
+/**
+ * `ours` is the default; `seed` (the Python original's step sizes) and `double-halve` (the AWS
+ * sample's) exist so the simulator can compare them on the same handler.
+ */
+export type PolicyName = (typeof POLICIES)[number];
+
 /** The knobs of the policy; defaults from the function environment, per stream from tags. */
 export interface ScalingConfig {
+  policy: PolicyName;
   minShards: number;
   maxShards: number;
   /** Utilisation (0..1] the policy sizes the stream for after a scaling. */
@@ -26,6 +34,7 @@ export interface ServiceConfig {
 }
 
 export const DEFAULT_SCALING: ScalingConfig = {
+  policy: 'ours',
   minShards: 1,
   maxShards: KINESIS_MAX_SHARDS_PER_STREAM,
   targetUtilization: 0.5,
@@ -35,6 +44,7 @@ export const DEFAULT_SCALING: ScalingConfig = {
 
 /** Stream tags that override the defaults for one stream. */
 export const TAGS = {
+  policy: 'kinesis-autoscaler:policy',
   minShards: 'kinesis-autoscaler:min-shards',
   maxShards: 'kinesis-autoscaler:max-shards',
   targetUtilization: 'kinesis-autoscaler:target-utilization',
@@ -43,6 +53,7 @@ export const TAGS = {
 } as const satisfies Record<keyof ScalingConfig, string>;
 
 export const ENV = {
+  policy: 'SCALING_POLICY',
   minShards: 'MIN_SHARDS',
   maxShards: 'MAX_SHARDS',
   targetUtilization: 'TARGET_UTILIZATION',
@@ -60,7 +71,8 @@ const minutes = z.coerce
   .int('must be a whole number of minutes')
   .min(1, 'must be at least 1')
   .max(1440, 'must be at most 1440 (24 hours)');
-const fieldSchemas: Record<keyof ScalingConfig, z.ZodType<number>> = {
+const fieldSchemas: { [K in keyof ScalingConfig]: z.ZodType<ScalingConfig[K]> } = {
+  policy: z.enum(POLICIES, { error: `must be one of ${POLICIES.join(', ')}` }),
   minShards: shards,
   maxShards: shards,
   targetUtilization: z.coerce
@@ -91,7 +103,7 @@ export function overlayConfig(
     const raw = values[names[key]];
     if (raw === undefined || raw.trim() === '') continue;
     const parsed = fieldSchemas[key].safeParse(raw.trim());
-    if (parsed.success) out[key] = parsed.data;
+    if (parsed.success) (out as unknown as Record<string, unknown>)[key] = parsed.data;
     else
       problems.push(
         `${source} ${names[key]}=${JSON.stringify(raw)} ${parsed.error.issues[0]?.message ?? 'is invalid'}`,

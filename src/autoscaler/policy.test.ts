@@ -85,6 +85,29 @@ describe('decide (policy table)', () => {
   });
 });
 
+describe('peer policies', () => {
+  it.each`
+    policy            | direction | n     | us       | target
+    ${'seed'}         | ${'up'}   | ${2}  | ${[0.9]} | ${4}
+    ${'seed'}         | ${'up'}   | ${3}  | ${[0.9]} | ${5}
+    ${'seed'}         | ${'up'}   | ${49} | ${[0.9]} | ${74}
+    ${'seed'}         | ${'up'}   | ${50} | ${[0.9]} | ${63}
+    ${'seed'}         | ${'down'} | ${10} | ${[0.1]} | ${5}
+    ${'seed'}         | ${'down'} | ${10} | ${[0.3]} | ${6}
+    ${'double-halve'} | ${'up'}   | ${3}  | ${[0.9]} | ${6}
+    ${'double-halve'} | ${'down'} | ${5}  | ${[0.1]} | ${3}
+  `('$policy $direction from $n shards -> $target', ({ policy, direction, n, us, target }) => {
+    const d = decide({
+      direction,
+      currentShards: n,
+      load: minutes(n, us),
+      config: cfg({ policy }),
+      operationsInLast24h: 0,
+    });
+    expect(d).toMatchObject({ action: 'scale', target });
+  });
+});
+
 describe('applyLimits', () => {
   it('names every bound it applied', () => {
     const r = applyLimits({

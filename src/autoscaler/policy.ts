@@ -29,6 +29,23 @@ export type Decision =
  */
 const THROTTLED_MINUTE_FLOOR = 1;
 
+/**
+ * The peers' rules, reproduced for comparison in simulations. Neither looks at throttling.
+ * seed: the Python original: up by 100% below 3 shards, 50% below 50, 25% above; down to
+ * max(n/2, 2 x peak usage x n) over its (24-hour) scale-down window.
+ * double-halve: the AWS sample: x2 up, /2 down.
+ */
+function peerDesired(
+  policy: 'seed' | 'double-halve',
+  direction: Direction,
+  n: number,
+  load: LoadSummary,
+): number {
+  if (policy === 'double-halve') return direction === 'up' ? 2 * n : Math.ceil(n / 2);
+  if (direction === 'up') return n < 3 ? 2 * n : n < 50 ? Math.ceil(n * 1.5) : Math.ceil(n * 1.25);
+  return Math.max(Math.ceil(n / 2), Math.ceil(2 * load.peakUtilization * n - 1e-9));
+}
+
 /** The shard count the load calls for, before limits. */
 export function desiredShards(
   input: Pick<PolicyInput, 'direction' | 'currentShards' | 'config'>,
@@ -39,6 +56,13 @@ export function desiredShards(
 } {
   const n = input.currentShards;
   const target = input.config.targetUtilization;
+  if (input.config.policy !== 'ours') {
+    const desired = peerDesired(input.config.policy, input.direction, n, load);
+    return {
+      desired,
+      reason: `${input.config.policy} policy; peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min`,
+    };
+  }
   if (input.direction === 'up') {
     const throttled = load.throttledRecords > 0;
     const demand = throttled

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageStage } from '../../test/deployment/package.js';
+import { packageStage } from '../kit/package.js';
 import { createClients, type AwsClients } from '../aws/clients.js';
 import { alarmNames, buildAlarmPair, readAlarmContract } from '../autoscaler/alarm-contract.js';
 import { ManualClock } from './clock.js';

@@ -12,6 +12,7 @@ import { CloudWatchModel } from './cloudwatch/model.js';
 import { CloudWatchJsonEndpoint } from './cloudwatch/protocol-json.js';
 import { CloudWatchQueryEndpoint } from './cloudwatch/protocol-query.js';
 import type { NotificationPublisher } from './contracts.js';
+import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
@@ -93,6 +94,7 @@ export class Emulator {
         new SnsEndpoint((r) => resolve(r).sns),
         new LambdaEndpoint((r) => resolve(r).lambda),
         new CloudFormationEndpoint(this.cloudformation),
+        new ControlEndpoint(this),
       ],
     });
   }
@@ -130,6 +132,18 @@ export class Emulator {
 
   get defaultRegion(): string {
     return this.opts.defaultRegion;
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      services: [...SERVICE_NAMES],
+      regions: [...this.regions.keys()],
+      accountId: this.opts.accountId,
+      time: new Date(this.opts.clock.now()).toISOString(),
+      stacks: [...this.regions.keys(), this.opts.defaultRegion]
+        .flatMap((r) => this.cloudformation.listStacks(r).map((s) => s.stackName))
+        .filter((s, i, all) => all.indexOf(s) === i),
+    };
   }
 
   region(region: string = this.opts.defaultRegion): RegionServices {

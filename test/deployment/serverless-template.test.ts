@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packageStage } from './package.js';
+import { packageStage } from '../../src/kit/package.js';
 
 interface Resource {
   Type: string;

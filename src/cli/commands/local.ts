@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT, Emulator, SERVICE_NAMES } from '../../emulator/emulator.js';
+import { PROJECT_ROOT, packageStage } from '../../kit/package.js';
+import { stackName } from '../../kit/stack.js';
+import type { Io } from '../context.js';
+import type { Run } from '../program.js';
+import { number, positiveInt } from '../options.js';
+
+export interface LocalOptions {
+  port: number;
+  host: string;
+  deploy: boolean;
+  reshardingSeconds: number;
+}
+
+export function localCommand(program: Command, run: Run, io: Io): void {
+  program
+    .command('local')
+    .description(
+      'run the embedded AWS emulator with the autoscaler deployed (what `npm start` runs)',
+    )
+    .option('--port <port>', 'port to listen on', positiveInt('--port'), DEFAULT_PORT)
+    .option(
+      '--host <host>',
+      'address to bind (loopback by default: any credentials are accepted)',
+      DEFAULT_HOST,
+    )
+    .option('--no-deploy', 'start the emulator without packaging and deploying the autoscaler')
+    .option(
+      '--resharding-seconds <s>',
+      'how long UpdateShardCount keeps a stream UPDATING',
+      number('--resharding-seconds'),
+      10,
+    )
+    .action(
+      run(async (ctx, opts: LocalOptions) => {
+        const region = ctx.target.region;
+        const emulator = await Emulator.start({
+          port: opts.port,
+          host: opts.host,
+          defaultRegion: region,
+          reshardingMs: opts.reshardingSeconds * 1000,
+        });
+        const stopped = new Promise<void>((resolve) => {
+          const stop = () => {
+            io.err('\nstopping the emulator...');
+            void emulator.stop().then(resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        const lines = [
+          `kinesis-autoscaler emulator listening on ${emulator.url}`,
+          `services: ${SERVICE_NAMES.join(', ')}; region ${region}; account ${emulator.accountId}`,
+        ];
+        if (opts.deploy) {
+          io.err('packaging the autoscaler (sls package --stage local)...');
+          const dir = await packageStage('local', {
+            region,
+            outDir: join(PROJECT_ROOT, '.serverless'),
+          });
+          const stack = await emulator.deployPackage({
+            packageDir: dir,
+            stackName: stackName('local'),
+            region,
+          });
+          lines.push(
+            `deployed stack ${stack.stackName}:`,
+            ...stack.resources
+              .filter((r) => r.status !== 'NO_OP')
+              .map((r) => `  ${r.type.padEnd(24)} ${r.physicalId}`),
+            ...Object.entries(stack.outputs).map(([k, v]) => `  output ${k} = ${v}`),
+          );
+        }
+        lines.push(
+          '',
+          'try, in another terminal:',
+          `  export AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=${region}`,
+          '  npx kas create-stream orders --shards 1 --subscribe',
+          '  npx kas fire orders up && npx kas wait orders --shards 2',
+          '  npx kas load orders --mibps 2 --duration 180   # real load; the alarm fires by itself',
+          '  npx kas status && npx kas logs orders',
+          `  aws --endpoint-url ${emulator.url} kinesis list-streams`,
+          '',
+          'Ctrl-C stops it.',
+        );
+        ctx.print(lines.join('\n'), {
+          endpoint: emulator.url,
+          region,
+          services: SERVICE_NAMES,
+          deployed: opts.deploy,
+        });
+        await stopped;
+      }),
+    );
+}
