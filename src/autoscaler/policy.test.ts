@@ -85,6 +85,34 @@ describe('decide (policy table)', () => {
   });
 });
 
+describe('throttled minutes', () => {
+  it('count as fully used at the capacity they had, not the current one', () => {
+    // Throttled at 1 shard before a scaling to 2; now 2 shards at 40% usage.
+    const before: MinuteLoad = {
+      timestamp: 0,
+      bytes: 0.8 * MiB * 60,
+      records: 100,
+      throttledRecords: 10,
+      shards: 1,
+    };
+    const after: MinuteLoad = {
+      timestamp: 60_000,
+      bytes: 0.8 * MiB * 60,
+      records: 100,
+      throttledRecords: 0,
+    };
+    const d = decide({
+      direction: 'up',
+      currentShards: 2,
+      load: [before, after],
+      config: cfg(),
+      operationsInLast24h: 1,
+    });
+    expect(d.load.peakDemandUtilization).toBeCloseTo(0.5, 1);
+    expect(d).toMatchObject({ action: 'scale', target: 3 });
+  });
+});
+
 describe('peer policies', () => {
   it.each`
     policy            | direction | n     | us       | target

@@ -24,12 +24,6 @@ export type Decision =
   | { action: 'none'; desired: number; reason: string; load: LoadSummary; boundBy: string[] };
 
 /**
- * Throttling is counted per second but metrics are per minute, so a minute that throttled may still
- * average well below capacity; such a minute is treated as at least fully used.
- */
-const THROTTLED_MINUTE_FLOOR = 1;
-
-/**
  * The peers' rules, reproduced for comparison in simulations. Neither looks at throttling.
  * seed: the Python original: up by 100% below 3 shards, 50% below 50, 25% above; down to
  * max(n/2, 2 x peak usage x n) over its (24-hour) scale-down window.
@@ -65,9 +59,7 @@ export function desiredShards(
   }
   if (input.direction === 'up') {
     const throttled = load.throttledRecords > 0;
-    const demand = throttled
-      ? Math.max(load.peakDemandUtilization, THROTTLED_MINUTE_FLOOR)
-      : load.peakUtilization;
+    const demand = throttled ? load.peakDemandUtilization : load.peakUtilization;
     const byLoad = Math.ceil((n * demand) / target - 1e-9);
     const desired = Math.max(n + 1, byLoad);
     const reason = throttled

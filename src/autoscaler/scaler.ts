@@ -23,6 +23,7 @@ import {
 import { MessageError, parseSnsEvent, type AlarmEvent } from './alarm-message.js';
 import { ConfigError, streamConfig, type ScalingConfig, type ServiceConfig } from './config.js';
 import { classifyError, errorName } from './errors.js';
+import type { MinuteLoad } from './load.js';
 import { fetchLoad } from './metrics.js';
 import { decide, type Decision } from './policy.js';
 import {
@@ -243,7 +244,10 @@ async function decideAndAct(
   }
 
   const lookback = entry === 'up' ? config.scaleUpLookbackMinutes : config.scaleDownLookbackMinutes;
-  const load = await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback);
+  const load = withCapacity(
+    await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback),
+    last,
+  );
   const decision = decide({
     direction: entry,
     currentShards: n,
@@ -424,6 +428,16 @@ async function rearm(
       }),
     );
   }
+}
+
+/** Marks the minutes before the last scaling with the shard count the stream had then. */
+function withCapacity(load: MinuteLoad[], last: ScalingLogEntry | undefined): MinuteLoad[] {
+  if (!last) return load;
+  const changedAt = Date.parse(last.scaling_datetime);
+  return load.map((m) =>
+    // The minute in which the scaling started ran at the old capacity too.
+    m.timestamp <= changedAt ? { ...m, shards: last.shard_count } : m,
+  );
 }
 
 function round(x: number): number {
