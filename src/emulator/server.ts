@@ -152,7 +152,14 @@ export class EdgeServer {
   }
 
   private toAwsRequest(req: http.IncomingMessage, body: Buffer, requestId: string): AwsRequest {
-    const url = new URL(req.url ?? '/', 'http://emulator');
+    // Prefixing the origin (rather than passing it as a base) keeps odd paths such as `//` from
+    // being read as a host and throwing.
+    let url: URL;
+    try {
+      url = new URL(`http://emulator${req.url?.startsWith('/') ? req.url : '/'}`);
+    } catch {
+      url = new URL('http://emulator/_invalid-path');
+    }
     const auth = String(req.headers.authorization ?? '');
     const scope = CREDENTIAL_SCOPE.exec(auth);
     const target = req.headers['x-amz-target'];

@@ -208,7 +208,7 @@ describe('DynamoDbEndpoint', () => {
     }
   });
 
-  it('drops the connection instead of crashing when a client aborts mid-request', () => {
+  it('drops the connection instead of crashing when a client aborts mid-request', async () => {
     // Dynalite's own listener rethrows request errors, which would be an uncaught exception.
     const req = Object.assign(new PassThrough(), {
       method: 'POST',
@@ -221,6 +221,7 @@ describe('DynamoDbEndpoint', () => {
     const res = { destroy: vi.fn() } as unknown as http.ServerResponse;
     endpoint.handleRaw(req, res);
     expect(() => req.emit('error', new Error('aborted'))).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(res.destroy).toHaveBeenCalled();
   });
 });

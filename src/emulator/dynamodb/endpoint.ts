@@ -14,6 +14,8 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const CREDENTIAL_SCOPE = /Credential=[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#';
+/** DynamoDB's own request size limit, as dynalite enforces it. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 interface TtlState {
   attributeName: string;
@@ -65,7 +67,7 @@ export class DynamoDbEndpoint implements RawEndpoint {
     const operation = (headerValue(req, 'x-amz-target') ?? '').slice(TARGET_PREFIX.length);
     if (operation === 'UpdateTimeToLive' || operation === 'DescribeTimeToLive') {
       void readBody(req)
-        .then((body) => this.handleTtl(region, operation, body))
+        .then((body) => this.handleTtl(region, operation, body.toString('utf8')))
         .then(
           (result) => sendJson(res, result.status, result.body),
           (err: unknown) =>
@@ -76,15 +78,53 @@ export class DynamoDbEndpoint implements RawEndpoint {
         );
       return;
     }
-    const server = this.instance(region);
-    const before = new Set(req.listeners('error'));
-    server.emit('request', req, res);
-    // Dynalite rethrows request stream errors from its listener, which would crash the whole
-    // emulator when a client hangs up mid-request; drop the connection instead.
-    for (const listener of req.listeners('error')) {
-      if (!before.has(listener)) req.off('error', listener as (err: Error) => void);
+    void readBody(req).then(
+      (body) => this.forward(region, req, res, body),
+      () => res.destroy(),
+    );
+  }
+
+  /**
+   * Hands a buffered request to dynalite. Buffering first lets the endpoint refuse bodies dynalite
+   * would crash on (JSON that is not an object, such as `null`, makes it throw outside any
+   * handler), and keeps client hang-ups away from dynalite's listener, which rethrows them.
+   */
+  private forward(
+    region: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+  ): void {
+    if (body.length > MAX_BODY_BYTES) {
+      sendJson(res, 413, {
+        __type: `${ERROR_PREFIX}RequestEntityTooLarge`,
+        message: 'Request entity too large',
+      });
+      return;
     }
-    req.on('error', () => res.destroy());
+    const text = body.toString('utf8').trim();
+    if (text !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = {};
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        sendJson(res, 400, {
+          __type: 'com.amazon.coral.service#SerializationException',
+          message: 'The request body must be a JSON object',
+        });
+        return;
+      }
+    }
+    const replay = Object.assign(new PassThrough(), {
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+    });
+    this.instance(region).emit('request', replay, res);
+    replay.end(body);
   }
 
   /**
@@ -240,11 +280,17 @@ function headerValue(req: http.IncomingMessage, name: string): string | undefine
   return Array.isArray(v) ? v[0] : v;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** Reads the body, keeping at most one byte over the limit so an oversized one is recognised. */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
+      size += c.length;
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

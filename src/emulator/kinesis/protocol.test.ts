@@ -280,6 +280,17 @@ describe('Kinesis over awsJson1_1 with the AWS SDK', () => {
       message:
         "1 validation error detected: Value null at 'streamName' failed to satisfy constraint: Member must not be null",
     });
+    for (const data of ['not base64!', 'abc', 'ab=c']) {
+      const blob = await raw(
+        'PutRecord',
+        JSON.stringify({ StreamName: 'x', PartitionKey: 'k', Data: data }),
+      );
+      expect(blob.json.message, data).toBe(
+        "1 validation error detected: Value at 'data' failed to satisfy constraint: Member must be valid base64",
+      );
+    }
+    const deep = await raw('DescribeStream', `{"StreamName":${'['.repeat(100)}${']'.repeat(100)}}`);
+    expect(deep.json.__type).toBe('SerializationException');
     const wrongType = await raw('CreateStream', '{"StreamName": "x", "ShardCount": "two"}');
     expect(wrongType.json.__type).toBe('ValidationException');
     expect(wrongType.json.message).toContain("'shardCount'");

@@ -17,7 +17,30 @@ export function parseJsonBody(req: AwsRequest): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AwsError('SerializationException', 'The request body must be a JSON object');
   }
+  if (depthExceeds(value, MAX_DEPTH)) {
+    throw new AwsError(
+      'SerializationException',
+      `The request body is nested deeper than ${MAX_DEPTH} levels`,
+    );
+  }
   return value as Record<string, unknown>;
+}
+
+/** No AWS request shape nests anywhere near this; deeper input only serves to overflow the stack. */
+const MAX_DEPTH = 64;
+
+/** Iterative, so checking a hostile body cannot itself overflow the stack. */
+function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    if (value !== null && typeof value === 'object') {
+      for (const child of Object.values(value))
+        if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 export function jsonResponse(

@@ -9,6 +9,10 @@ export function queryParams(req: AwsRequest): URLSearchParams {
   return fromBody;
 }
 
+/** AWS's deepest Query keys (CloudWatch alarm metrics with dimensions) have under ten parts. */
+const MAX_KEY_SEGMENTS = 24;
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export type QueryValue = string | QueryValue[] | { [key: string]: QueryValue };
 
 /**
@@ -17,10 +21,20 @@ export type QueryValue = string | QueryValue[] | { [key: string]: QueryValue };
  * Lists keep AWS's 1-based order and drop gaps, so a malformed index cannot create holes.
  */
 export function decodeQuery(params: URLSearchParams): Record<string, QueryValue> {
-  const root: Record<string, unknown> = {};
+  // Null-prototype nodes: a key like `__proto__.x` must not reach Object.prototype.
+  const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of params) {
     if (key === 'Action' || key === 'Version') continue;
     const parts = key.split('.');
+    if (parts.length > MAX_KEY_SEGMENTS) {
+      throw new AwsError(
+        'MalformedQueryString',
+        `Parameter name ${key.slice(0, 80)}... has more than ${MAX_KEY_SEGMENTS} parts`,
+      );
+    }
+    if (parts.some((p) => FORBIDDEN_SEGMENTS.has(p))) {
+      throw new AwsError('MalformedQueryString', `Parameter name ${key.slice(0, 80)} is not valid`);
+    }
     let node: Record<string, unknown> = root;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
@@ -35,7 +49,7 @@ export function decodeQuery(params: URLSearchParams): Record<string, QueryValue>
         if (isLeaf) {
           node[idx] = value;
         } else {
-          node[idx] ??= {};
+          node[idx] ??= Object.create(null);
           node = node[idx] as Record<string, unknown>;
         }
         continue;
@@ -43,7 +57,7 @@ export function decodeQuery(params: URLSearchParams): Record<string, QueryValue>
       if (last) {
         node[part] = value;
       } else {
-        if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+        if (typeof node[part] !== 'object' || node[part] === null) node[part] = Object.create(null);
         node = node[part] as Record<string, unknown>;
       }
     }
