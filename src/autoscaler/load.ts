@@ -15,8 +15,6 @@ export interface MinuteLoad {
   records: number;
   /** Records rejected by throttling (WriteProvisionedThroughputExceeded Sum). */
   throttledRecords: number;
-  /** Open shards during this minute, when it differs from the current count (before a scaling). */
-  shards?: number;
 }
 
 export function utilization(bytes: number, records: number, shards: number, seconds = 60): number {
@@ -49,11 +47,6 @@ export interface LoadSummary {
   throttledRecords: number;
 }
 
-/**
- * Throttling is counted per second but metrics are per minute, so a minute that throttled may still
- * average well below capacity: such a minute is taken to have used at least all the capacity it
- * had then (which, before a scaling, was less than now).
- */
 export function summarizeLoad(load: readonly MinuteLoad[], shards: number): LoadSummary {
   let peak = 0;
   let peakDemand = 0;
@@ -61,9 +54,7 @@ export function summarizeLoad(load: readonly MinuteLoad[], shards: number): Load
   for (const m of load) {
     peak = Math.max(peak, utilization(m.bytes, m.records, shards));
     const d = demandOf(m);
-    let demand = utilization(d.bytes, d.records, shards);
-    if (m.throttledRecords > 0) demand = Math.max(demand, (m.shards ?? shards) / shards);
-    peakDemand = Math.max(peakDemand, demand);
+    peakDemand = Math.max(peakDemand, utilization(d.bytes, d.records, shards));
     throttled += m.throttledRecords;
   }
   return {

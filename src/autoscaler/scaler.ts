@@ -23,7 +23,6 @@ import {
 import { MessageError, parseSnsEvent, type AlarmEvent } from './alarm-message.js';
 import { ConfigError, streamConfig, type ScalingConfig, type ServiceConfig } from './config.js';
 import { classifyError, errorName } from './errors.js';
-import type { MinuteLoad } from './load.js';
 import { fetchLoad } from './metrics.js';
 import { decide, type Decision } from './policy.js';
 import {
@@ -244,10 +243,7 @@ async function decideAndAct(
   }
 
   const lookback = entry === 'up' ? config.scaleUpLookbackMinutes : config.scaleDownLookbackMinutes;
-  const load = withCapacity(
-    await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback),
-    last,
-  );
+  const load = await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback);
   const decision = decide({
     direction: entry,
     currentShards: n,
@@ -267,6 +263,18 @@ async function decideAndAct(
         detail: `${decision.reason}; scale-down alarm actions disabled at min shards`,
       };
     }
+    if (entry === 'down') {
+      // Re-arming a refused scale-down would fire it again every period for as long as the refusal
+      // lasts (the daily quota's reserve can hold for hours). It stays in ALARM instead, and the
+      // next scaling's alarm rewrite re-arms it.
+      return {
+        ...withStream,
+        outcome: 'no-change',
+        shardCount: n,
+        detail: `${decision.reason}; scale-down alarm left in ALARM until the next scaling re-arms it`,
+      };
+    }
+    // A refused scale-up is re-armed so it keeps trying while the load lasts.
     await rearm(cloudwatch, [event.alarmName], 'no scaling was possible');
     return { ...withStream, outcome: 'no-change', shardCount: n, detail: decision.reason };
   }
@@ -428,16 +436,6 @@ async function rearm(
       }),
     );
   }
-}
-
-/** Marks the minutes before the last scaling with the shard count the stream had then. */
-function withCapacity(load: MinuteLoad[], last: ScalingLogEntry | undefined): MinuteLoad[] {
-  if (!last) return load;
-  const changedAt = Date.parse(last.scaling_datetime);
-  return load.map((m) =>
-    // The minute in which the scaling started ran at the old capacity too.
-    m.timestamp <= changedAt ? { ...m, shards: last.shard_count } : m,
-  );
 }
 
 function round(x: number): number {

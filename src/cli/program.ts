@@ -3,6 +3,7 @@ import { EXIT } from '../kit/errors.js';
 import { deployCommand } from './commands/deploy.js';
 import { loadCommand } from './commands/load.js';
 import { localCommand } from './commands/local.js';
+import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { streamCommands } from './commands/streams.js';
 import { Context, processIo, type GlobalOptions, type Io } from './context.js';
@@ -58,6 +59,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, result: CliResult):
   streamCommands(program, run);
   loadCommand(program, run);
   statusCommand(program, run);
+  simulateCommand(program, run);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

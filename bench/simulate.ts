@@ -1,0 +1,199 @@
+/**
+ * Policy benchmark: every trace in data/traces/ at one scale, through every policy and baseline.
+ * Prints the tables and writes bench/results/simulation.md (committed) with the figures, the
+ * simulation speed per policy per trace and the goals checked against the measurements.
+ *
+ *   npx tsx bench/simulate.ts [--traces a,b] [--policies ours,seed] [--out FILE] [--package-dir DIR]
+ *   npx tsx bench/simulate.ts --tune            # also runs the tunings of `ours` in TUNINGS
+ */
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { POLICIES } from '../src/autoscaler/config.js';
+import { baselines } from '../src/simulation/baselines.js';
+import { settingsLines } from '../src/simulation/cli.js';
+import { DEFAULT_RESHARDING_MS, runPolicy } from '../src/simulation/loop.js';
+import { simulationPackage } from '../src/simulation/package.js';
+import { oursPolicy, policyConfig, type PolicyConfig } from '../src/simulation/policies.js';
+import { markdownTable, renderTable, summarize, type Figures } from '../src/simulation/summary.js';
+import { demandSeries, readTrace } from '../src/simulation/trace.js';
+import type { RunResult } from '../src/simulation/types.js';
+
+/** The documented scale: every trace's peak becomes 40 MiB/s of 1 KiB records (40 shards' worth). */
+export const PEAK_MIBPS = 40;
+export const RECORD_KIB = 1;
+const ROOT = join(import.meta.dirname, '..');
+const TRACE_DIR = join(ROOT, 'data', 'traces');
+
+/** Candidate defaults for `ours`, each a change of alarm settings or tags only. */
+export const TUNINGS: PolicyConfig[] = [
+  oursPolicy({
+    label: 'ours/down-3h',
+    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
+    scaling: { scaleDownLookbackMinutes: 180 },
+  }),
+  oursPolicy({
+    label: 'ours/target-0.6',
+    scaling: { targetUtilization: 0.6 },
+  }),
+  oursPolicy({
+    label: 'ours/down-3h,target-0.6',
+    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
+    scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 180 },
+  }),
+  oursPolicy({
+    label: 'ours/up-1of1',
+    scaleUp: { evaluationPeriods: 1, datapointsToAlarm: 1 },
+  }),
+];
+
+interface TraceResult {
+  trace: string;
+  settings: string[];
+  figures: Figures[];
+}
+
+const program = new Command()
+  .option('--traces <names>', 'comma-separated trace names (file names without .csv)')
+  .option('--policies <names>', `comma-separated policies (${POLICIES.join(', ')})`)
+  .option('--tune', 'also run the candidate tunings of ours', false)
+  .option('--out <file>', 'markdown results file', join(ROOT, 'bench', 'results', 'simulation.md'))
+  .option('--package-dir <dir>', 'reuse an `sls package --stage local` output folder')
+  .option(
+    '--parallel <n>',
+    "traces simulated at once (more than 1 overlaps one run's Lambda waits with another's emulator work, but the speed figures then share the CPU)",
+    (v) => Math.max(1, Number.parseInt(v, 10) || 1),
+    1,
+  )
+  .parse();
+const opts = program.opts<{
+  traces?: string;
+  policies?: string;
+  tune: boolean;
+  out: string;
+  packageDir?: string;
+  parallel: number;
+}>();
+
+const files = (await readdir(TRACE_DIR)).filter((f) => f.endsWith('.csv')).sort();
+const wanted = opts.traces?.split(',').map((s) => s.trim());
+const traces = files.filter((f) => !wanted || wanted.includes(f.replace(/\.csv$/, '')));
+const policies: PolicyConfig[] = (
+  opts.policies
+    ? opts.policies.split(',').map((s) => s.trim() as (typeof POLICIES)[number])
+    : [...POLICIES]
+).map(policyConfig);
+if (opts.tune) policies.push(...TUNINGS);
+
+const packageDir = await simulationPackage(opts.packageDir);
+async function simulateFile(file: string): Promise<TraceResult> {
+  const trace = await readTrace(join(TRACE_DIR, file));
+  const demand = demandSeries(trace, { peakMiBps: PEAK_MIBPS, recordKiB: RECORD_KIB });
+  const runs: RunResult[] = [];
+  for (const policy of policies) {
+    const run = await runPolicy({ demand, policy, packageDir });
+    process.stderr.write(
+      `${demand.name}: ${policy.label}, ${demand.minutes} minutes in ${Math.round(run.wallMs!)} ms\n`,
+    );
+    for (const w of run.warnings ?? []) process.stderr.write(`  warning: ${w}\n`);
+    runs.push(run);
+  }
+  runs.push(...baselines(demand));
+  const figures = summarize(runs);
+  const settings = settingsLines(demand, {
+    recordKib: RECORD_KIB,
+    reshardingMs: DEFAULT_RESHARDING_MS,
+  });
+  process.stdout.write(`\n${settings.join('\n')}\n${renderTable(figures)}\n`);
+  return { trace: demand.name, settings, figures };
+}
+
+const results: TraceResult[] = new Array<TraceResult>(traces.length);
+let nextTrace = 0;
+await Promise.all(
+  Array.from({ length: Math.min(opts.parallel, traces.length) }, async () => {
+    while (nextTrace < traces.length) {
+      const i = nextTrace++;
+      results[i] = await simulateFile(traces[i]!);
+    }
+  }),
+);
+
+function goals(r: TraceResult): string[] {
+  const by = (label: string) => r.figures.find((f) => f.label === label);
+  const ours = by('ours');
+  if (!ours) return [];
+  const lines: string[] = [];
+  const check = (ok: boolean, text: string) =>
+    lines.push(`- ${ok ? 'met' : '**missed**'}: ${text}`);
+  for (const peer of ['seed', 'double-halve']) {
+    const p = by(peer);
+    if (!p) continue;
+    check(
+      ours.throttledRecords < p.throttledRecords,
+      `ours throttles less than ${peer} (${ours.throttledPercent.toFixed(3)}% vs ${p.throttledPercent.toFixed(3)}%)`,
+    );
+    check(
+      ours.costUsd < p.costUsd,
+      `ours costs less than ${peer} ($${ours.costUsd.toFixed(2)} vs $${p.costUsd.toFixed(2)})`,
+    );
+  }
+  if (ours.costVsOnDemand !== null) {
+    check(
+      ours.costVsOnDemand <= 0.5,
+      `ours costs at most half of on-demand (${ours.costVsOnDemand.toFixed(2)}x)`,
+    );
+  }
+  if (ours.costVsOracle !== null) {
+    check(
+      ours.costVsOracle <= 1.5,
+      `ours costs at most 1.5x the oracle (${ours.costVsOracle.toFixed(2)}x)`,
+    );
+  }
+  return lines;
+}
+
+const speedRows = results.flatMap((r) =>
+  r.figures
+    .filter((f) => f.simulationSpeed !== null)
+    .map(
+      (f) =>
+        `| ${r.trace} | ${f.label} | ${Math.round(f.simulationSpeed!).toLocaleString('en-US')}x | ${f.simulationSpeed! >= 100_000 ? 'yes' : 'no'} |`,
+    ),
+);
+
+const md = `# Simulation benchmark
+
+Generated by \`npm run bench\` (\`tsx bench/simulate.ts\`${opts.tune ? ' --tune' : ''}) on ${new Date().toISOString().slice(0, 10)}.
+Every trace in \`data/traces/\` is scaled so its peak is **${PEAK_MIBPS} MiB/s of ${RECORD_KIB} KiB records**
+and replayed in virtual time through the emulator (Kinesis model, CloudWatch alarms, SNS, the
+packaged scaling Lambda). Resharding takes ${DEFAULT_RESHARDING_MS / 1000} s. Throttled records are counted as lost.
+Reads are not priced (they cost the same in every row). The oracle ignores the 10-per-24h limit,
+the 2x/half rule and resharding time: it is a lower bound, not a policy.
+
+Policies:
+${policies.map((p) => `- \`${p.label}\`: ${p.description}`).join('\n')}
+
+${results
+  .map(
+    (r) => `## ${r.trace}
+
+${r.settings.map((s) => `- ${s}`).join('\n')}
+
+${markdownTable(r.figures)}
+
+${goals(r).join('\n')}
+`,
+  )
+  .join('\n')}
+## Simulation speed
+
+Virtual seconds per wall-clock second of the loop (excluding emulator start and deployment), on the
+machine that ran the benchmark (2 cores shared with other work${opts.parallel > 1 ? `; ${opts.parallel} traces ran at once, so each figure shares the CPU` : ''}). Goal: 100,000x or faster.
+
+| trace | policy | speed | >= 100,000x |
+| --- | --- | ---: | --- |
+${speedRows.join('\n')}
+`;
+await writeFile(opts.out, md);
+process.stderr.write(`wrote ${opts.out}\n`);

@@ -1,0 +1,223 @@
+/**
+ * Runs one policy through the whole system in virtual time: the emulator's Kinesis model takes the
+ * trace's traffic (bulk ingest with per-shard throttling) and publishes per-minute metrics,
+ * CloudWatch evaluates the stream's two alarms, SNS invokes the deployed scaling Lambda (the
+ * packaged production bundle, run in a worker), which calls UpdateShardCount and rewrites the alarms
+ * over HTTP. The ManualClock only moves once every invocation has settled, so a run is
+ * deterministic.
+ */
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { createClients } from '../aws/clients.js';
+import { buildAlarmPair } from '../autoscaler/alarm-contract.js';
+import { ManualClock } from '../emulator/clock.js';
+import { Emulator } from '../emulator/emulator.js';
+import type { PolicyConfig } from './policies.js';
+import { MINUTE_MS, shardsFor, type DemandSeries } from './trace.js';
+import { emptySeries, type RunResult, type ScalingEvent } from './types.js';
+
+/**
+ * Resharding time. AWS says UpdateShardCount "could take a few minutes"; two minutes is a middle
+ * value for streams of tens of shards (small streams finish faster, large ones slower).
+ */
+export const DEFAULT_RESHARDING_MS = 120_000;
+/**
+ * Traffic is offered in steps of this many seconds so a reshard that finishes mid-minute changes
+ * capacity within 10 s of when it happens rather than at the next minute.
+ */
+export const DEFAULT_STEP_SECONDS = 10;
+/** The initial stream is sized so its first minute runs at this utilisation. */
+export const INITIAL_UTILIZATION = 0.5;
+/**
+ * Before the trace starts the stream carries the first minute's traffic for the longest window any
+ * of its alarms or lookbacks reads, plus this margin, so the first decisions see a full history as
+ * they would on a stream that has been running; the alarms are put when the trace starts.
+ */
+export const WARMUP_MARGIN_MINUTES = 5;
+export const STACK_NAME = 'kinesis-autoscaler-local';
+export const STREAM_NAME = 'simulated';
+
+export interface LoopOptions {
+  demand: DemandSeries;
+  policy: PolicyConfig;
+  /** A folder written by `sls package --stage local` (reused across runs). */
+  packageDir: string;
+  reshardingMs?: number;
+  stepSeconds?: number;
+  /** Default: the first minute's demand at INITIAL_UTILIZATION. */
+  initialShards?: number;
+  /** Called after every simulated minute. */
+  onMinute?: (done: number, total: number) => void;
+  /** Every Lambda log line, for debugging a policy. */
+  onLambdaLog?: (functionName: string, line: string) => void;
+}
+
+export function initialShardsFor(demand: DemandSeries): number {
+  return Math.max(
+    1,
+    shardsFor(
+      demand.bytesPerSecond[0]! / INITIAL_UTILIZATION,
+      demand.recordsPerSecond[0]! / INITIAL_UTILIZATION,
+    ),
+  );
+}
+
+/** Minutes of history the policy's alarms and lookbacks read. */
+export function warmupMinutes(policy: PolicyConfig): number {
+  const window = (a: { periodSeconds: number; evaluationPeriods: number }) =>
+    (a.periodSeconds / 60) * a.evaluationPeriods;
+  const lookbacks = Object.entries(policy.tags)
+    .filter(([k]) => k.endsWith('lookback-minutes'))
+    .map(([, v]) => Number(v));
+  return (
+    Math.max(window(policy.scaleUp), window(policy.scaleDown), 60, ...lookbacks) +
+    WARMUP_MARGIN_MINUTES
+  );
+}
+
+interface DecisionLine {
+  message?: string;
+  outcome?: string;
+  entry?: string;
+  shardCount?: number;
+  targetShardCount?: number;
+  detail?: string;
+  level?: string;
+}
+
+export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
+  const { demand, policy } = opts;
+  const stepSeconds = opts.stepSeconds ?? DEFAULT_STEP_SECONDS;
+  if (!(stepSeconds > 0) || 60 % stepSeconds !== 0) {
+    throw new RangeError(`step must divide 60 seconds, got ${stepSeconds}`);
+  }
+  const reshardingMs = opts.reshardingMs ?? DEFAULT_RESHARDING_MS;
+  const initialShards = opts.initialShards ?? initialShardsFor(demand);
+  const warmup = warmupMinutes(policy);
+  // One minute of set-up (stream ACTIVE, alarms put), then the warm-up, then the trace.
+  const warmupStart = demand.startMs - warmup * MINUTE_MS;
+  const clock = new ManualClock(warmupStart - MINUTE_MS);
+  const events: ScalingEvent[] = [];
+  const outcomes: Record<string, number> = {};
+  const warnings: string[] = [];
+  const onLambdaLog = (fn: string, line: string) => {
+    opts.onLambdaLog?.(fn, line);
+    if (!line.startsWith('{')) return;
+    let parsed: DecisionLine;
+    try {
+      parsed = JSON.parse(line) as DecisionLine;
+    } catch {
+      return;
+    }
+    if (parsed.message === 'decision' && parsed.outcome) {
+      outcomes[parsed.outcome] = (outcomes[parsed.outcome] ?? 0) + 1;
+      if (
+        parsed.outcome === 'scaled' &&
+        parsed.shardCount &&
+        parsed.targetShardCount &&
+        clock.now() >= demand.startMs
+      ) {
+        events.push({
+          at: clock.now(),
+          from: parsed.shardCount,
+          to: parsed.targetShardCount,
+          direction: parsed.targetShardCount > parsed.shardCount ? 'up' : 'down',
+          ...(parsed.detail ? { reason: parsed.detail } : {}),
+        });
+      }
+      if (parsed.outcome === 'rejected' && warnings.length < 20) {
+        warnings.push(`${new Date(clock.now()).toISOString()} rejected: ${parsed.detail}`);
+      }
+    } else if (parsed.level === 'ERROR' || parsed.level === 'WARN') {
+      if (warnings.length < 20) {
+        warnings.push(`${new Date(clock.now()).toISOString()} ${fn}: ${line.slice(0, 300)}`);
+      }
+    }
+  };
+
+  const emulator = await Emulator.start({ port: 0, clock, reshardingMs, onLambdaLog });
+  try {
+    const stack = await emulator.deployPackage({
+      packageDir: opts.packageDir,
+      stackName: STACK_NAME,
+    });
+    const upTopic = stack.outputs.ScaleUpTopicArn;
+    const downTopic = stack.outputs.ScaleDownTopicArn;
+    if (!upTopic || !downTopic) {
+      throw new Error(
+        `the package in ${opts.packageDir} exports no ScaleUpTopicArn/ScaleDownTopicArn`,
+      );
+    }
+    const { kinesis } = emulator.region();
+    kinesis.createStream({ StreamName: STREAM_NAME, ShardCount: initialShards, Tags: policy.tags });
+    await clock.advanceTo(warmupStart);
+    for (let m = 0; m < warmup; m++) {
+      kinesis.ingest(STREAM_NAME, {
+        bytesPerSecond: demand.bytesPerSecond[0]!,
+        recordsPerSecond: demand.recordsPerSecond[0]!,
+        seconds: 60,
+      });
+      await clock.advance(MINUTE_MS);
+    }
+    // The alarms go on only now: a fresh alarm judges its whole window at once, and a scale-down
+    // alarm that treats missing data as breaching would fire on a window still empty.
+    const clients = createClients({ endpoint: emulator.url, region: emulator.defaultRegion }, {});
+    const minShards = Number(policy.tags['kinesis-autoscaler:min-shards'] ?? 1);
+    const pair = buildAlarmPair({
+      streamName: STREAM_NAME,
+      shardCount: initialShards,
+      scaleUpTopicArn: upTopic,
+      scaleDownTopicArn: downTopic,
+      scaleUp: policy.scaleUp,
+      scaleDown: policy.scaleDown,
+      scaleDownActionsEnabled: initialShards > minShards,
+    });
+    await clients.cloudwatch.send(new PutMetricAlarmCommand(pair.up));
+    await clients.cloudwatch.send(new PutMetricAlarmCommand(pair.down));
+
+    const series = emptySeries(demand.minutes);
+    const stepsPerMinute = 60 / stepSeconds;
+    const started = performance.now();
+    for (let i = 0; i < demand.minutes; i++) {
+      const bytesPerSecond = demand.bytesPerSecond[i]!;
+      const recordsPerSecond = demand.recordsPerSecond[i]!;
+      let accepted = 0;
+      let throttled = 0;
+      let acceptedBytes = 0;
+      let shardSum = 0;
+      for (let s = 0; s < stepsPerMinute; s++) {
+        const out = kinesis.ingest(STREAM_NAME, {
+          bytesPerSecond,
+          recordsPerSecond,
+          seconds: stepSeconds,
+        });
+        accepted += out.acceptedRecords;
+        throttled += out.throttledRecords;
+        acceptedBytes += out.acceptedBytes;
+        shardSum += kinesis.describeStreamSummary({ StreamName: STREAM_NAME })
+          .StreamDescriptionSummary.OpenShardCount;
+        await clock.advance(stepSeconds * 1000);
+      }
+      series.offeredRecords[i] = recordsPerSecond * 60;
+      series.acceptedRecords[i] = accepted;
+      series.throttledRecords[i] = throttled;
+      series.acceptedBytes[i] = acceptedBytes;
+      series.capacityUnits[i] = shardSum / stepsPerMinute;
+      opts.onMinute?.(i + 1, demand.minutes);
+    }
+    const wallMs = performance.now() - started;
+    return {
+      label: policy.label,
+      kind: 'policy',
+      pricing: 'provisioned',
+      demand,
+      series,
+      scalingEvents: events,
+      description: policy.description,
+      wallMs,
+      outcomes,
+      warnings,
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
