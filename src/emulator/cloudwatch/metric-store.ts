@@ -55,10 +55,40 @@ export function gridTimestamps(startMs: number, endMs: number, periodMs: number)
   return out;
 }
 
+/** Writes remembered for `earliestWriteSince`; older versions are answered conservatively. */
+const WRITE_LOG_LIMIT = 20_000;
+
 export class MetricStore {
   private readonly metrics = new Map<string, StoredMetric>();
+  /** Timestamps of recent writes, so a reader can ask what changed since it last looked. */
+  private writeLog: number[] = [];
+  private writeLogStart = 0;
+
+  /** Increases with every write. */
+  get version(): number {
+    return this.writeLogStart + this.writeLog.length;
+  }
+
+  /**
+   * The earliest datapoint timestamp written after `version` (Infinity when nothing was); -Infinity
+   * when that history is no longer kept, so callers treat everything as changed.
+   */
+  earliestWriteSince(version: number): number {
+    if (version < this.writeLogStart) return Number.NEGATIVE_INFINITY;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let i = version - this.writeLogStart; i < this.writeLog.length; i++) {
+      earliest = Math.min(earliest, this.writeLog[i]!);
+    }
+    return earliest;
+  }
 
   add(datum: MetricDatum): void {
+    this.writeLog.push(datum.timestamp);
+    if (this.writeLog.length > WRITE_LOG_LIMIT) {
+      const drop = this.writeLog.length - WRITE_LOG_LIMIT / 2;
+      this.writeLog = this.writeLog.slice(drop);
+      this.writeLogStart += drop;
+    }
     const key = metricKey(datum.namespace, datum.metricName, datum.dimensions);
     let metric = this.metrics.get(key);
     if (!metric) {

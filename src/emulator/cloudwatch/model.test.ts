@@ -613,6 +613,29 @@ describe('alarm validation', () => {
 });
 
 describe('alarm evaluation', () => {
+  it('re-evaluates a long window when a datapoint lands inside it, not only when it moves', async () => {
+    const { model, clock } = setup();
+    // Five-minute periods: the window moves every five minutes, evaluation runs every minute.
+    model.putMetricAlarm(
+      singleAlarm({
+        Period: 300,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    await clock.advanceTo(T0 + 12 * MIN);
+    expect(model.describeAlarms({}).MetricAlarms[0]!.StateValue).toBe('OK');
+    // A late datapoint inside the current window (minutes 5-10) must be seen at the next minute.
+    kinesis(model, 'IncomingRecords', 6, 500);
+    await clock.advanceTo(T0 + 13 * MIN);
+    expect(model.describeAlarms({}).MetricAlarms[0]!.StateValue).toBe('ALARM');
+    // Data after the window leaves the verdict alone until the window moves over it.
+    await model.setAlarmState({ AlarmName: 'records', StateValue: 'OK', StateReason: 'reset' });
+    await clock.advanceTo(T0 + 14 * MIN);
+    expect(model.describeAlarms({}).MetricAlarms[0]!.StateValue).toBe('ALARM');
+  });
+
   it('sends the AWS-shaped notification for a metric-math alarm', async () => {
     const { model, clock, published } = setup('us-east-2');
     model.putMetricAlarm(baseAlarm());

@@ -89,6 +89,8 @@ interface AlarmRecord {
   effectivePeriod: number;
   math?: MetricMath | undefined;
   tags: Map<string, string>;
+  /** The last verdict and what it was computed from; a new record (PutMetricAlarm) starts without. */
+  cache?: { windowEnd: number; storeVersion: number; verdict: Verdict | undefined };
 }
 
 interface HistoryItem {
@@ -764,7 +766,7 @@ export class CloudWatchModel implements MetricSink {
     for (const alarm of [...this.alarms.values()]) {
       let verdict: Verdict | undefined;
       try {
-        verdict = this.evaluate(alarm, now);
+        verdict = this.cachedVerdict(alarm, now);
       } catch (e) {
         // A broken alarm must not stop the others; AWS reports such alarms as INSUFFICIENT_DATA.
         verdict = {
@@ -776,6 +778,30 @@ export class CloudWatchModel implements MetricSink {
       if (verdict && verdict.state !== alarm.StateValue) work.push(this.transition(alarm, verdict));
     }
     await Promise.all(work);
+  }
+
+  /**
+   * An alarm's window only moves once a period, and metrics arrive for the newest minutes, after
+   * the window: while neither the window nor any datapoint inside it changed, the last verdict
+   * stands. This keeps long windows (288 five-minute periods) cheap to evaluate every minute. A
+   * verdict that would change the state is recomputed, so its reason is dated now.
+   */
+  private cachedVerdict(alarm: AlarmRecord, now: number): Verdict | undefined {
+    const periodMs = alarm.effectivePeriod * 1000;
+    const windowEnd = Math.floor((now - this.evaluationDelayMs) / periodMs) * periodMs;
+    const c = alarm.cache;
+    if (
+      c &&
+      c.windowEnd === windowEnd &&
+      this.store.earliestWriteSince(c.storeVersion) >= windowEnd &&
+      (c.verdict === undefined || c.verdict.state === alarm.StateValue)
+    ) {
+      return c.verdict;
+    }
+    const storeVersion = this.store.version;
+    const verdict = this.evaluate(alarm, now);
+    alarm.cache = { windowEnd, storeVersion, verdict };
+    return verdict;
   }
 
   private evaluate(alarm: AlarmRecord, now: number): Verdict | undefined {
