@@ -586,17 +586,7 @@ async function applyTable({ logicalId, props, opts, ctx }: HandlerInput): Promis
 
 function createTableInput(name: string, props: JsonObject): CreateTableCommandInput {
   const input: Record<string, unknown> = { TableName: name };
-  for (const key of [
-    'AttributeDefinitions',
-    'KeySchema',
-    'BillingMode',
-    'ProvisionedThroughput',
-    'GlobalSecondaryIndexes',
-    'LocalSecondaryIndexes',
-    'TableClass',
-    'DeletionProtectionEnabled',
-    'Tags',
-  ]) {
+  for (const key of CREATE_TABLE_PROPERTIES) {
     if (props[key] !== undefined) input[key] = props[key];
   }
   // CloudFormation's StreamSpecification and SSESpecification differ from the API's.
@@ -774,8 +764,8 @@ function environment(value: Json | undefined, logicalId: string): Record<string,
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const TABLE_PROPERTIES = new Set([
-  'TableName',
+/** Table properties CreateTable takes as they are. */
+const CREATE_TABLE_PROPERTIES = [
   'AttributeDefinitions',
   'KeySchema',
   'BillingMode',
@@ -785,6 +775,11 @@ const TABLE_PROPERTIES = new Set([
   'TableClass',
   'DeletionProtectionEnabled',
   'Tags',
+];
+
+const TABLE_PROPERTIES = new Set([
+  'TableName',
+  ...CREATE_TABLE_PROPERTIES,
   'StreamSpecification',
   'SSESpecification',
   'TimeToLiveSpecification',
