@@ -45,6 +45,22 @@ export const TUNINGS: PolicyConfig[] = [
     label: 'ours/up-1of1',
     scaleUp: { evaluationPeriods: 1, datapointsToAlarm: 1 },
   }),
+  oursPolicy({
+    label: 'ours/down-2h,target-0.6',
+    scaleDown: { periodSeconds: 300, evaluationPeriods: 24, datapointsToAlarm: 24 },
+    scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 120 },
+  }),
+  oursPolicy({
+    label: 'ours/down-3h,target-0.7',
+    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
+    scaling: { targetUtilization: 0.7, scaleDownLookbackMinutes: 180 },
+  }),
+  oursPolicy({
+    label: 'ours/down-3h,target-0.6,up-1of1',
+    scaleUp: { evaluationPeriods: 1, datapointsToAlarm: 1 },
+    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
+    scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 180 },
+  }),
 ];
 
 interface TraceResult {

@@ -334,8 +334,8 @@ describe('scale down', () => {
     const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
     expect(outcome!.outcome).toBe('no-change');
     expect(outcome!.detail).toMatch(/kept for scale-ups/);
-    // Not re-armed: it would fire every period while the reserve holds.
-    expect(world.calls.rearmed).toEqual([]);
+    // Re-armed, so it is tried again once the reserve frees up.
+    expect(world.calls.rearmed).toEqual([DOWN_ALARM]);
   });
 });
 

@@ -263,18 +263,10 @@ async function decideAndAct(
         detail: `${decision.reason}; scale-down alarm actions disabled at min shards`,
       };
     }
-    if (entry === 'down') {
-      // Re-arming a refused scale-down would fire it again every period for as long as the refusal
-      // lasts (the daily quota's reserve can hold for hours). It stays in ALARM instead, and the
-      // next scaling's alarm rewrite re-arms it.
-      return {
-        ...withStream,
-        outcome: 'no-change',
-        shardCount: n,
-        detail: `${decision.reason}; scale-down alarm left in ALARM until the next scaling re-arms it`,
-      };
-    }
-    // A refused scale-up is re-armed so it keeps trying while the load lasts.
+    // A refused scaling re-arms its alarm so it is tried again next period while the condition
+    // lasts: left in ALARM it would never fire again, and a stream refused a scale-down (by the
+    // quota's reserve, say) would stay over-provisioned until some other scaling re-armed it. The
+    // retries cost one small invocation a period and stop when the refusal or the condition ends.
     await rearm(cloudwatch, [event.alarmName], 'no scaling was possible');
     return { ...withStream, outcome: 'no-change', shardCount: n, detail: decision.reason };
   }

@@ -63,7 +63,7 @@ export function oursPolicy(
     scaleDown,
     description:
       `up: usage >= ${scaleUp.threshold} for ${scaleUp.datapointsToAlarm} of ${scaleUp.evaluationPeriods} x ${scaleUp.periodSeconds / 60} min, ` +
-      `to ceil(n x peak over ${scaling.scaleUpLookbackMinutes} min / ${scaling.targetUtilization}) (throttled minutes count as full); ` +
+      `to ceil(n x peak over ${scaling.scaleUpLookbackMinutes} min / ${scaling.targetUtilization}) (throttled records added back to demand); ` +
       `down: usage < ${scaleDown.threshold} for ${scaleDown.datapointsToAlarm} of ${scaleDown.evaluationPeriods} x ${scaleDown.periodSeconds / 60} min, ` +
       `to ceil(n x peak over ${scaling.scaleDownLookbackMinutes} min / ${scaling.targetUtilization})`,
   };
