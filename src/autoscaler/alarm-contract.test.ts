@@ -53,8 +53,12 @@ describe('readAlarmContract', () => {
       direction: 'up',
       streamName: 'orders',
       shardCount: 4,
+      periodSeconds: 60,
     });
-    expect(readAlarmContract(described(pair.down)).direction).toBe('down');
+    expect(readAlarmContract(described(pair.down))).toMatchObject({
+      direction: 'down',
+      periodSeconds: 300,
+    });
   });
   it('explains what is missing', () => {
     const noConst = {

@@ -15,6 +15,24 @@ export interface LimitInput {
   operationsInLast24h: number;
 }
 
+/**
+ * Why the rolling 24-hour quota forbids a scaling in this direction, or undefined. Needs no load
+ * figures, so the scaler can answer a refused alarm without reading metrics.
+ */
+export function quotaRefusal(
+  direction: Direction,
+  operationsInLast24h: number,
+): string | undefined {
+  const quotaLeft = SCALING_OPERATIONS_PER_DAY - operationsInLast24h;
+  if (quotaLeft <= 0) {
+    return `daily quota used: ${operationsInLast24h} of ${SCALING_OPERATIONS_PER_DAY} UpdateShardCount calls in the last 24 hours`;
+  }
+  if (direction === 'down' && quotaLeft <= OPERATIONS_RESERVED_FOR_SCALE_UP) {
+    return `only ${quotaLeft} UpdateShardCount calls left in the last 24 hours; they are kept for scale-ups`;
+  }
+  return undefined;
+}
+
 export type LimitResult =
   | { allowed: true; target: number; boundBy: string[] }
   | { allowed: false; reason: string; boundBy: string[] };
@@ -27,21 +45,8 @@ export type LimitResult =
 export function applyLimits(input: LimitInput): LimitResult {
   const { direction, currentShards: n, config } = input;
   const boundBy: string[] = [];
-  const quotaLeft = SCALING_OPERATIONS_PER_DAY - input.operationsInLast24h;
-  if (quotaLeft <= 0) {
-    return {
-      allowed: false,
-      reason: `daily quota used: ${input.operationsInLast24h} of ${SCALING_OPERATIONS_PER_DAY} UpdateShardCount calls in the last 24 hours`,
-      boundBy,
-    };
-  }
-  if (direction === 'down' && quotaLeft <= OPERATIONS_RESERVED_FOR_SCALE_UP) {
-    return {
-      allowed: false,
-      reason: `only ${quotaLeft} UpdateShardCount calls left in the last 24 hours; they are kept for scale-ups`,
-      boundBy,
-    };
-  }
+  const quota = quotaRefusal(direction, input.operationsInLast24h);
+  if (quota) return { allowed: false, reason: quota, boundBy };
 
   let target = input.desired;
   const bound = (value: number, label: string) => {

@@ -294,6 +294,9 @@ describe('scale up', () => {
     expect(outcome!.outcome).toBe('no-change');
     expect(outcome!.detail).toMatch(/10 of 10 UpdateShardCount calls/);
     expect(world.calls.update).toEqual([]);
+    expect(world.calls.rearmed).toEqual([UP_ALARM]);
+    // While the quota holds this answer repeats every period, so it reads no metrics.
+    expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
   });
 });
 

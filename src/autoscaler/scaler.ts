@@ -23,6 +23,8 @@ import {
 import { MessageError, parseSnsEvent, type AlarmEvent } from './alarm-message.js';
 import { ConfigError, streamConfig, type ScalingConfig, type ServiceConfig } from './config.js';
 import { classifyError, errorName } from './errors.js';
+import { averageOverPeriods } from './load.js';
+import { quotaRefusal } from './limits.js';
 import { fetchLoad } from './metrics.js';
 import { decide, type Decision } from './policy.js';
 import {
@@ -242,14 +244,28 @@ async function decideAndAct(
     };
   }
 
+  const operations = operationsInLastDay(history, event.stateChangeTime);
+  const refused = quotaRefusal(entry, operations);
+  if (refused) {
+    // Re-armed like any refused scaling (see below); answered before reading any metrics because
+    // while the quota holds this is the alarm's answer every period.
+    await rearm(cloudwatch, [event.alarmName], 'no scaling was possible');
+    return { ...withStream, outcome: 'no-change', shardCount: n, detail: refused };
+  }
+
   const lookback = entry === 'up' ? config.scaleUpLookbackMinutes : config.scaleDownLookbackMinutes;
-  const load = await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback);
+  const perMinute = await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback);
+  // Up: the busiest minute matters (throttling is per second). Down: judged at the alarm's own
+  // granularity, so an alarm that saw low usage is not refused over a one-minute burst and then
+  // re-armed every period.
+  const load =
+    entry === 'up' ? perMinute : averageOverPeriods(perMinute, contract.periodSeconds / 60);
   const decision = decide({
     direction: entry,
     currentShards: n,
     load,
     config,
-    operationsInLast24h: operationsInLastDay(history, event.stateChangeTime),
+    operationsInLast24h: operations,
   });
 
   if (decision.action === 'none') {
