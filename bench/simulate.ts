@@ -28,6 +28,10 @@ const TRACE_DIR = join(ROOT, 'data', 'traces');
 /** Candidate defaults for `ours`, each a change of alarm settings or tags only. */
 export const TUNINGS: PolicyConfig[] = [
   oursPolicy({
+    label: 'ours/up-2of2',
+    scaleUp: { evaluationPeriods: 2, datapointsToAlarm: 2 },
+  }),
+  oursPolicy({
     label: 'ours/down-3h',
     scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
     scaling: { scaleDownLookbackMinutes: 180 },
@@ -37,29 +41,9 @@ export const TUNINGS: PolicyConfig[] = [
     scaling: { targetUtilization: 0.6 },
   }),
   oursPolicy({
-    label: 'ours/down-3h,target-0.6',
-    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
-    scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 180 },
-  }),
-  oursPolicy({
-    label: 'ours/up-1of1',
-    scaleUp: { evaluationPeriods: 1, datapointsToAlarm: 1 },
-  }),
-  oursPolicy({
     label: 'ours/down-2h,target-0.6',
     scaleDown: { periodSeconds: 300, evaluationPeriods: 24, datapointsToAlarm: 24 },
     scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 120 },
-  }),
-  oursPolicy({
-    label: 'ours/down-3h,target-0.7',
-    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
-    scaling: { targetUtilization: 0.7, scaleDownLookbackMinutes: 180 },
-  }),
-  oursPolicy({
-    label: 'ours/down-3h,target-0.6,up-1of1',
-    scaleUp: { evaluationPeriods: 1, datapointsToAlarm: 1 },
-    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
-    scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 180 },
   }),
 ];
 

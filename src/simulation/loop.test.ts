@@ -62,15 +62,15 @@ describe('one policy through the whole loop', () => {
       from: e.from,
       to: e.to,
     }));
-    // The step arrives at minute 60; two 1-minute periods at >= 75%, evaluated a minute late, and
+    // The step arrives at minute 60; one 1-minute period at >= 75%, evaluated a minute late, and
     // the first steps are bound by Kinesis's 2x rule while throttled demand is added back. The third
     // step sizes 6 MiB/s for the 50% target: 12 shards.
     // The drop comes at minute 150; the scale-down alarm needs 12 five-minute periods below 25%,
     // each step is bound by the half rule, and 1 MiB/s on 3 shards is not below 25%.
     expect(events).toEqual([
-      { minute: 63, from: 2, to: 4 },
-      { minute: 68, from: 4, to: 8 },
-      { minute: 73, from: 8, to: 12 },
+      { minute: 62, from: 2, to: 4 },
+      { minute: 66, from: 4, to: 8 },
+      { minute: 70, from: 8, to: 12 },
       { minute: 211, from: 12, to: 6 },
       { minute: 213, from: 6, to: 3 },
     ]);

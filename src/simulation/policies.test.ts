@@ -98,7 +98,7 @@ describe('ours', () => {
     const config = streamConfig(DEFAULT_SCALING, ours.tags);
     expect(config).toEqual(DEFAULT_SCALING);
     const { up, down } = alarmsOf(ours);
-    expect(up).toMatchObject({ Threshold: 0.75, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+    expect(up).toMatchObject({ Threshold: 0.75, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
     expect(down).toMatchObject({ Threshold: 0.25, EvaluationPeriods: 12, DatapointsToAlarm: 12 });
     // Up: ceil(n x peak / target) = ceil(10 x 0.8 / 0.5) = 16.
     expect(target(ours, 'up', 10, 0.8)).toBe(16);
