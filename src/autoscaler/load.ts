@@ -64,35 +64,3 @@ export function summarizeLoad(load: readonly MinuteLoad[], shards: number): Load
     throttledRecords: throttled,
   };
 }
-
-/**
- * Averages per-minute load over periods of `periodMinutes` (aligned to the epoch, as CloudWatch
- * aligns periods), keeping throttled records summed so any throttling still shows. A scale-down
- * is sized on the same granularity its alarm judged, so the alarm and the policy agree on "low".
- */
-export function averageOverPeriods(
-  load: readonly MinuteLoad[],
-  periodMinutes: number,
-): MinuteLoad[] {
-  if (periodMinutes <= 1) return [...load];
-  const periodMs = periodMinutes * 60_000;
-  const buckets = new Map<
-    number,
-    { bytes: number; records: number; throttled: number; minutes: number }
-  >();
-  for (const m of load) {
-    const start = Math.floor(m.timestamp / periodMs) * periodMs;
-    const b = buckets.get(start) ?? { bytes: 0, records: 0, throttled: 0, minutes: 0 };
-    b.bytes += m.bytes;
-    b.records += m.records;
-    b.throttled += m.throttledRecords;
-    b.minutes += 1;
-    buckets.set(start, b);
-  }
-  return [...buckets].map(([timestamp, b]) => ({
-    timestamp,
-    bytes: b.bytes / b.minutes,
-    records: b.records / b.minutes,
-    throttledRecords: b.throttled,
-  }));
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCALING, type ScalingConfig } from './config.js';
 import { applyLimits } from './limits.js';
-import { averageOverPeriods, SHARD_BYTES_PER_SECOND, type MinuteLoad } from './load.js';
+import { SHARD_BYTES_PER_SECOND, type MinuteLoad } from './load.js';
 import { decide } from './policy.js';
 
 const MiB = SHARD_BYTES_PER_SECOND;
@@ -82,38 +82,6 @@ describe('decide (policy table)', () => {
     });
     expect(d.load.peakUtilization).toBeCloseTo(0.5);
     expect(d.load.peakDemandUtilization).toBeCloseTo(1);
-  });
-});
-
-describe('averageOverPeriods', () => {
-  it('averages minutes over aligned periods and keeps throttled records summed', () => {
-    const load = minutes(4, [0.1, 0.1, 0.1, 0.1, 0.9, 0.2, 0.2, 0.2, 0.2, 0.2], [0, 0, 0, 0, 7]);
-    const periods = averageOverPeriods(load, 5);
-    expect(periods.map((p) => p.timestamp)).toEqual([0, 300_000]);
-    expect(periods[0]!.bytes).toBeCloseTo((1.3 * MiB * 60 * 4) / 5, 0);
-    expect(periods[0]!.throttledRecords).toBe(7);
-    expect(periods[1]!.throttledRecords).toBe(0);
-  });
-
-  it('lets a scale-down sized at its alarm period through a one-minute burst', () => {
-    // Nine quiet minutes and one minute at 60%: low over five-minute periods, not per minute.
-    const load = minutes(8, [0.05, 0.05, 0.05, 0.05, 0.6, 0.05, 0.05, 0.05, 0.05, 0.05]);
-    const perMinute = decide({
-      direction: 'down',
-      currentShards: 8,
-      load,
-      config: cfg(),
-      operationsInLast24h: 0,
-    });
-    expect(perMinute.action).toBe('none');
-    const perPeriod = decide({
-      direction: 'down',
-      currentShards: 8,
-      load: averageOverPeriods(load, 5),
-      config: cfg(),
-      operationsInLast24h: 0,
-    });
-    expect(perPeriod).toMatchObject({ action: 'scale', target: 4 });
   });
 });
 

@@ -23,7 +23,6 @@ import {
 import { MessageError, parseSnsEvent, type AlarmEvent } from './alarm-message.js';
 import { ConfigError, streamConfig, type ScalingConfig, type ServiceConfig } from './config.js';
 import { classifyError, errorName } from './errors.js';
-import { averageOverPeriods } from './load.js';
 import { quotaRefusal } from './limits.js';
 import { fetchLoad } from './metrics.js';
 import { decide, type Decision } from './policy.js';
@@ -254,12 +253,7 @@ async function decideAndAct(
   }
 
   const lookback = entry === 'up' ? config.scaleUpLookbackMinutes : config.scaleDownLookbackMinutes;
-  const perMinute = await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback);
-  // Up: the busiest minute matters (throttling is per second). Down: judged at the alarm's own
-  // granularity, so an alarm that saw low usage is not refused over a one-minute burst and then
-  // re-armed every period.
-  const load =
-    entry === 'up' ? perMinute : averageOverPeriods(perMinute, contract.periodSeconds / 60);
+  const load = await fetchLoad(cloudwatch, stream, event.stateChangeTime, lookback);
   const decision = decide({
     direction: entry,
     currentShards: n,
