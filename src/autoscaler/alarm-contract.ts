@@ -151,8 +151,8 @@ export interface AlarmSettings {
 }
 
 /**
- * One minute at 75% is enough to scale up: in the simulations (bench/results/simulation.md)
- * waiting for a second minute lost a third more records on bursty traffic for little saving.
+ * One minute at 75% is enough to scale up: in the simulations (`bench/simulate.ts --tune`) waiting
+ * for a second minute lost a third to a half more records on bursty traffic.
  */
 export const DEFAULT_SCALE_UP_ALARM: AlarmSettings = {
   threshold: 0.75,
