@@ -131,6 +131,15 @@ describe('kas against the embedded emulator', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('deploys into a running embedded emulator through its control endpoint', async () => {
+    const r = await kas(['deploy', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<{ outputs: Record<string, string> }>(r.stdout).outputs).toMatchObject({
+      ScaleUpTopicArn: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-up-local',
+      ScalingLogTableName: 'kinesis-autoscaler-logs-local',
+    });
+  });
+
   it('says when the endpoint is unreachable', async () => {
     const port = await freePort();
     const r = await kas(['status'], { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` });
