@@ -42,6 +42,7 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
       expect((p.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
         SCALING_LOG_TABLE: `kinesis-autoscaler-logs-${stage}`,
         SCALING_LOG_TTL_DAYS: '14',
+        SCALING_POLICY: 'ours',
         MIN_SHARDS: '1',
         TARGET_UTILIZATION: '0.5',
       });
