@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/kit/package.js';
 import type { E2ETarget } from '../target.js';
-import { openRemote } from './remote.js';
+import { connectTarget } from './connect.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +22,7 @@ export async function openAws(): Promise<E2ETarget> {
     });
   await sls('deploy');
   try {
-    return await openRemote({
+    return await connectTarget({
       name: 'aws',
       aws: { region, profile: process.env.AWS_PROFILE },
       stage,

@@ -1,6 +1,6 @@
 import { isEmbeddedEmulator } from '../../src/cli/commands/deploy.js';
 import type { E2ETarget } from '../target.js';
-import { openRemote } from './remote.js';
+import { connectTarget } from './connect.js';
 
 /**
  * An endpoint that is already running with the autoscaler deployed at stage local: `npm start`,
@@ -8,7 +8,7 @@ import { openRemote } from './remote.js';
  */
 export async function openEndpoint(endpoint: string): Promise<E2ETarget> {
   const ours = await isEmbeddedEmulator(endpoint);
-  return openRemote({
+  return connectTarget({
     name: 'endpoint',
     aws: { endpoint, region: process.env.AWS_REGION ?? 'us-east-1' },
     stage: process.env.E2E_STAGE ?? 'local',

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/kit/package.js';
 import type { E2ETarget } from '../target.js';
-import { openRemote } from './remote.js';
+import { connectTarget } from './connect.js';
 
 const run = promisify(execFile);
 export const LOCALSTACK_IMAGE = 'localstack/localstack:4.14.0';
@@ -43,7 +43,7 @@ export async function openLocalStack(): Promise<E2ETarget> {
     },
     timeout: 600_000,
   });
-  return openRemote({
+  return connectTarget({
     name: 'localstack',
     aws: { endpoint, region: 'us-east-1' },
     stage: 'local',

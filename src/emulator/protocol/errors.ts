@@ -15,9 +15,6 @@ export class AwsError extends Error {
   }
 }
 
-export const validationError = (message: string, code = 'ValidationException') =>
-  new AwsError(code, message, 400);
-
 export const notFound = (message: string, code = 'ResourceNotFoundException') =>
   new AwsError(code, message, 400);
 

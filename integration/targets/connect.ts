@@ -6,20 +6,28 @@ import { findAutoscaler } from '../../src/kit/stack.js';
 import { realSleep } from '../../src/kit/time.js';
 import type { E2ETarget, TargetName } from '../target.js';
 
-/** A target reached over the network in real time: a running endpoint, LocalStack or AWS. */
-export async function openRemote(input: {
+/**
+ * Connects to a deployed autoscaler: by default over the network in real time (a running endpoint,
+ * LocalStack or AWS); the embedded target passes its own clock and log instead.
+ */
+export async function connectTarget(input: {
   name: TargetName;
   aws: AwsTarget;
+  /** Environment for credentials; the embedded target passes `{}` so none of the user's leak in. */
+  env?: NodeJS.ProcessEnv;
   stage: string;
   noAlarmEvaluation: string | undefined;
   noFastTime: string | undefined;
   reshardTimeoutMs: number;
+  time?: Pick<E2ETarget, 'sleep' | 'now' | 'settle'>;
+  lambdaLogs?: () => string[];
+  uniqueName?: (base: string) => string;
   close?: () => Promise<void>;
 }): Promise<E2ETarget> {
-  const config = clientConfig(input.aws);
+  const config = clientConfig(input.aws, input.env);
   const cf = new CloudFormationClient(config);
   const stack = await findAutoscaler(cf, input.stage, config.region).finally(() => cf.destroy());
-  const clients = createClients(input.aws);
+  const clients = createClients(input.aws, input.env);
   const lambda = new LambdaClient(config);
   const suffix = randomBytes(3).toString('hex');
   return {
@@ -31,13 +39,15 @@ export async function openRemote(input: {
       `kinesis-autoscaler-${input.stage}-${d === 'up' ? 'scaleUp' : 'scaleDown'}`,
     noAlarmEvaluation: input.noAlarmEvaluation,
     noFastTime: input.noFastTime,
-    sleep: realSleep,
-    now: Date.now,
     reshardTimeoutMs: input.reshardTimeoutMs,
-    // Deliveries are asynchronous and out of reach; scenarios poll for their effects instead.
-    settle: () => realSleep(2_000),
-    lambdaLogs: () => [],
-    uniqueName: (base) => `kas-e2e-${base}-${suffix}`,
+    ...(input.time ?? {
+      sleep: realSleep,
+      now: Date.now,
+      // Deliveries are asynchronous and out of reach; scenarios poll for their effects instead.
+      settle: () => realSleep(2_000),
+    }),
+    lambdaLogs: input.lambdaLogs ?? (() => []),
+    uniqueName: input.uniqueName ?? ((base) => `kas-e2e-${base}-${suffix}`),
     close: async () => {
       for (const c of Object.values(clients)) c.destroy();
       lambda.destroy();
