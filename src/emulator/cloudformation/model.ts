@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AwsError } from '../protocol/errors.js';
+import type { ResourceChange } from './changes.js';
+import type { JsonObject } from './template.js';
 
 export type StackStatus =
   | 'REVIEW_IN_PROGRESS'
@@ -44,7 +46,7 @@ export interface ChangeSetRecord {
   parameters: Record<string, string>;
   capabilities: string[];
   tags: Array<{ key: string; value: string }>;
-  changes: import('./changes.js').ResourceChange[];
+  changes: ResourceChange[];
 }
 
 export interface StackOutput {
@@ -68,7 +70,7 @@ export interface StackResourceRecord {
   ref?: string;
   attributes?: Record<string, string>;
   /** The resolved properties it was last applied with, to tell unchanged resources. */
-  properties?: import('./template.js').JsonObject;
+  properties?: JsonObject;
 }
 
 export interface StackRecord {
