@@ -16,6 +16,7 @@ import { CloudWatchQueryEndpoint } from './cloudwatch/protocol-query.js';
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
+import { EcrEndpoint } from './ecr/protocol.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel } from './lambda/model.js';
@@ -109,6 +110,7 @@ export class Emulator {
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),
+        new EcrEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
