@@ -37,6 +37,17 @@ const handlers: Handlers = {
   ListTagsForStream: (m, i) => m.listTagsForStream(i),
   TagResource: (m, i) => m.addTagsToStream({ ...byArn(i.ResourceARN), Tags: i.Tags }),
   UntagResource: (m, i) => m.removeTagsFromStream({ ...byArn(i.ResourceARN), TagKeys: i.TagKeys }),
+  SplitShard: (m, i) => m.splitShard(i),
+  MergeShards: (m, i) => m.mergeShards(i),
+  IncreaseStreamRetentionPeriod: (m, i) => m.increaseStreamRetentionPeriod(i),
+  DecreaseStreamRetentionPeriod: (m, i) => m.decreaseStreamRetentionPeriod(i),
+  EnableEnhancedMonitoring: (m, i) => m.enableEnhancedMonitoring(i),
+  DisableEnhancedMonitoring: (m, i) => m.disableEnhancedMonitoring(i),
+  UpdateStreamMode: (m, i) => m.updateStreamMode(i),
+  RegisterStreamConsumer: (m, i) => m.registerStreamConsumer(i),
+  DescribeStreamConsumer: (m, i) => m.describeStreamConsumer(i),
+  DeregisterStreamConsumer: (m, i) => m.deregisterStreamConsumer(i),
+  ListStreamConsumers: (m, i) => m.listStreamConsumers(i),
   ListTagsForResource: (m, i) => {
     // Unlike ListTagsForStream this call has no paging: return every tag.
     const all: { Key: string; Value: string }[] = [];
@@ -78,7 +89,11 @@ export class KinesisEndpoint implements ServiceEndpoint {
       if (!parsed.success) throw toValidationError(parsed.error.issues);
       const handler = handlers[op as Op] as (m: KinesisModel, input: unknown) => unknown;
       const result = handler(this.resolve(req.region), parsed.data);
-      return jsonResponse(toWire(result ?? {}), CONTENT_TYPE);
+      // Operations without output answer 200 with an empty body, as AWS does.
+      if (result === undefined) {
+        return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: '' };
+      }
+      return jsonResponse(toWire(result), CONTENT_TYPE);
     } catch (err) {
       return jsonErrorResponse(err, { contentType: CONTENT_TYPE });
     }

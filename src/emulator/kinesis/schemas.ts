@@ -104,6 +104,33 @@ export const schemas = {
   TagResource: z.object({ ResourceARN: str, Tags: tagMap }),
   UntagResource: z.object({ ResourceARN: str, TagKeys: z.array(str) }),
   ListTagsForResource: z.object({ ResourceARN: str }),
+  SplitShard: z.object({ ...ref, ShardToSplit: str, NewStartingHashKey: str }),
+  MergeShards: z.object({ ...ref, ShardToMerge: str, AdjacentShardToMerge: str }),
+  IncreaseStreamRetentionPeriod: z.object({ ...ref, RetentionPeriodHours: int }),
+  DecreaseStreamRetentionPeriod: z.object({ ...ref, RetentionPeriodHours: int }),
+  EnableEnhancedMonitoring: z.object({ ...ref, ShardLevelMetrics: z.array(str) }),
+  DisableEnhancedMonitoring: z.object({ ...ref, ShardLevelMetrics: z.array(str) }),
+  UpdateStreamMode: z.object({
+    StreamARN: str,
+    StreamModeDetails: z.object({ StreamMode: z.enum(['PROVISIONED', 'ON_DEMAND']) }),
+  }),
+  RegisterStreamConsumer: z.object({ StreamARN: str, ConsumerName: str }),
+  DescribeStreamConsumer: z.object({
+    StreamARN: str.optional(),
+    ConsumerName: str.optional(),
+    ConsumerARN: str.optional(),
+  }),
+  DeregisterStreamConsumer: z.object({
+    StreamARN: str.optional(),
+    ConsumerName: str.optional(),
+    ConsumerARN: str.optional(),
+  }),
+  ListStreamConsumers: z.object({
+    StreamARN: str,
+    NextToken: str.optional(),
+    MaxResults: int.optional(),
+    StreamCreationTimestamp: timestamp.optional(),
+  }),
 } satisfies Record<string, z.ZodType>;
 
 export type Schemas = typeof schemas;
