@@ -303,7 +303,13 @@ export class LambdaModel implements LambdaInvoker {
     const fn = this.find(nameOrArn);
     fn.deleted = true;
     this.functions.delete(fn.config.FunctionName);
-    await fn.pool.dispose();
+    await fn.pool.dispose(
+      new AwsError(
+        'ResourceNotFoundException',
+        `Function ${fn.config.FunctionArn} was deleted while the invocation waited to run`,
+        404,
+      ),
+    );
     await fs.rm(fn.codeDir, { recursive: true, force: true });
   }
 
@@ -426,7 +432,12 @@ export class LambdaModel implements LambdaInvoker {
     const fns = [...this.functions.values()];
     this.functions.clear();
     for (const fn of fns) fn.deleted = true;
-    await Promise.all(fns.map((fn) => fn.pool.dispose()));
+    const stopped = new AwsError(
+      'ServiceException',
+      'The Lambda emulator stopped before the invocation could run',
+      500,
+    );
+    await Promise.all(fns.map((fn) => fn.pool.dispose(stopped)));
     if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
     else await Promise.all(fns.map((fn) => fs.rm(fn.codeDir, { recursive: true, force: true })));
   }

@@ -1,4 +1,4 @@
-import { AwsError } from '../protocol/errors.js';
+import type { AwsError } from '../protocol/errors.js';
 import { ExecutionEnvironment, type EnvironmentSpec } from './environment.js';
 
 /**
@@ -9,9 +9,13 @@ import { ExecutionEnvironment, type EnvironmentSpec } from './environment.js';
 export class EnvironmentPool {
   private readonly all = new Set<ExecutionEnvironment>();
   private idle: ExecutionEnvironment[] = [];
-  private readonly waiting: Array<(env: ExecutionEnvironment) => void> = [];
+  private readonly waiting: Array<{
+    resolve: (env: ExecutionEnvironment) => void;
+    reject: (err: AwsError) => void;
+  }> = [];
   private generation = 0;
-  private disposed = false;
+  /** Set once the function is deleted or the emulator stops; later acquires fail with it. */
+  private disposedWith: AwsError | undefined;
 
   constructor(
     private readonly spec: () => EnvironmentSpec,
@@ -20,26 +24,26 @@ export class EnvironmentPool {
   ) {}
 
   async acquire(): Promise<ExecutionEnvironment> {
-    if (this.disposed) throw new AwsError('ResourceNotFoundException', 'Function was deleted', 404);
+    if (this.disposedWith) throw this.disposedWith;
     for (;;) {
       const env = this.idle.pop();
       if (!env) break;
       if (!env.dead) return env;
     }
     if (this.all.size < this.max) return this.spawn();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   release(env: ExecutionEnvironment): void {
-    if (env.dead || env.generation !== this.generation || this.disposed) {
+    if (env.dead || env.generation !== this.generation || this.disposedWith) {
       this.all.delete(env);
       void env.terminate();
       const waiter = this.waiting.shift();
-      if (waiter && !this.disposed) waiter(this.spawn());
+      if (waiter) waiter.resolve(this.spawn());
       return;
     }
     const waiter = this.waiting.shift();
-    if (waiter) waiter(env);
+    if (waiter) waiter.resolve(env);
     else this.idle.push(env);
   }
 
@@ -52,8 +56,13 @@ export class EnvironmentPool {
     await Promise.all(idle.map((env) => env.terminate()));
   }
 
-  async dispose(): Promise<void> {
-    this.disposed = true;
+  /**
+   * Ends the pool: events waiting for an environment fail with `reason` (left pending they would
+   * hold up every clock that tracks them), and running ones end as their workers are terminated.
+   */
+  async dispose(reason: AwsError): Promise<void> {
+    this.disposedWith = reason;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(reason);
     this.idle = [];
     const all = [...this.all];
     this.all.clear();
