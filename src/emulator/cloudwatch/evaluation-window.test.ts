@@ -285,7 +285,9 @@ describe('EvaluationWindow on the wire', () => {
         EvaluationWindow: { SlidingWindow: {} },
       }),
     );
-    await cw.send(new PutMetricAlarmCommand({ ...alarm('json-unset', 300), Statistic: 'Sum' }));
+    const { EvaluationWindow, ...unset } = alarm('json-unset', 300);
+    expect(EvaluationWindow).toBeUndefined();
+    await cw.send(new PutMetricAlarmCommand({ ...unset, Statistic: 'Sum' }));
     const out = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'json-' }));
     expect(
       Object.fromEntries((out.MetricAlarms ?? []).map((a) => [a.AlarmName, a.EvaluationWindow])),
