@@ -8,9 +8,11 @@ import { SystemClock, type Clock } from './clock.js';
 import { applyTemplate, type AppliedStack } from './cloudformation/apply.js';
 import { CloudFormationModel } from './cloudformation/model.js';
 import { CloudFormationEndpoint } from './cloudformation/protocol.js';
-import { CloudWatchModel } from './cloudwatch/model.js';
-import { CloudWatchJsonEndpoint } from './cloudwatch/protocol-json.js';
-import { CloudWatchQueryEndpoint } from './cloudwatch/protocol-query.js';
+import {
+  CloudWatchJsonEndpoint,
+  CloudWatchModel,
+  CloudWatchQueryEndpoint,
+} from './cloudwatch/index.js';
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
