@@ -55,3 +55,15 @@ export interface LambdaInvoker {
     type: InvocationType,
   ): Promise<InvocationResult>;
 }
+
+/**
+ * Where services deliver messages to SQS queues named by ARN (Lambda's on-failure destinations and
+ * dead-letter queues). Throws an AwsError when the queue does not exist.
+ */
+export interface QueueSender {
+  sendToArn(
+    queueArn: string,
+    body: string,
+    attributes?: Record<string, { DataType: string; StringValue?: string }>,
+  ): void;
+}

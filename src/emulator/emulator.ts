@@ -21,6 +21,8 @@ import { LambdaEndpoint } from './lambda/protocol.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
+import { SqsModel } from './sqs/model.js';
+import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -49,6 +51,7 @@ export interface RegionServices {
   cloudwatch: CloudWatchModel;
   sns: SnsModel;
   lambda: LambdaModel;
+  sqs: SqsModel;
 }
 
 export const SERVICE_NAMES = [
@@ -58,6 +61,7 @@ export const SERVICE_NAMES = [
   'lambda',
   'dynamodb',
   'cloudformation',
+  'sqs',
 ] as const;
 
 /**
@@ -90,6 +94,8 @@ export class Emulator {
       endpoints: [
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
+        new SqsJsonEndpoint((r) => resolve(r).sqs),
+        new SqsQueryEndpoint((r) => resolve(r).sqs),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
         new LambdaEndpoint((r) => resolve(r).lambda),
@@ -177,7 +183,8 @@ export class Emulator {
       ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
     });
-    services = { region, kinesis, cloudwatch, sns, lambda };
+    const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
+    services = { region, kinesis, cloudwatch, sns, lambda, sqs };
     this.regions.set(region, services);
     return services;
   }
