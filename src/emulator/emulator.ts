@@ -172,6 +172,18 @@ export class Emulator {
         AWS_DEFAULT_REGION: region,
       },
       ...(this.opts.onLambdaLog ? { onLog: this.opts.onLambdaLog } : {}),
+      // Destinations are named by ARN and may live in another region.
+      destinations: {
+        queues: {
+          sendToArn: (arn, body, attrs) =>
+            this.region(regionOfArn(arn) ?? region).sqs.sendToArn(arn, body, attrs),
+        },
+        publisher,
+        invoker: {
+          invoke: (arn, payload, type) =>
+            this.region(regionOfArn(arn) ?? region).lambda.invoke(arn, payload, type),
+        },
+      },
     });
     const sns = new SnsModel({ clock, region, accountId, lambda: (r) => this.region(r).lambda });
     const cloudwatch = new CloudWatchModel({ clock, region, accountId, publisher });
