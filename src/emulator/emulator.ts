@@ -26,6 +26,8 @@ import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
 import { StsEndpoint } from './sts/protocol.js';
+import { SqsModel } from './sqs/model.js';
+import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -54,6 +56,7 @@ export interface RegionServices {
   cloudwatch: CloudWatchModel;
   sns: SnsModel;
   lambda: LambdaModel;
+  sqs: SqsModel;
 }
 
 export const SERVICE_NAMES = [
@@ -65,6 +68,7 @@ export const SERVICE_NAMES = [
   'cloudformation',
   's3',
   'sts',
+  'sqs',
 ] as const;
 
 /**
@@ -102,6 +106,8 @@ export class Emulator {
         new StsEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
+        new SqsJsonEndpoint((r) => resolve(r).sqs),
+        new SqsQueryEndpoint((r) => resolve(r).sqs),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
         new LambdaEndpoint((r) => resolve(r).lambda),
@@ -178,6 +184,18 @@ export class Emulator {
         AWS_DEFAULT_REGION: region,
       },
       ...(this.opts.onLambdaLog ? { onLog: this.opts.onLambdaLog } : {}),
+      // Destinations are named by ARN and may live in another region.
+      destinations: {
+        queues: {
+          sendToArn: (arn, body, attrs) =>
+            this.region(regionOfArn(arn) ?? region).sqs.sendToArn(arn, body, attrs),
+        },
+        publisher,
+        invoker: {
+          invoke: (arn, payload, type) =>
+            this.region(regionOfArn(arn) ?? region).lambda.invoke(arn, payload, type),
+        },
+      },
     });
     const sns = new SnsModel({ clock, region, accountId, lambda: (r) => this.region(r).lambda });
     const cloudwatch = new CloudWatchModel({ clock, region, accountId, publisher });
@@ -189,7 +207,8 @@ export class Emulator {
       ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
     });
-    services = { region, kinesis, cloudwatch, sns, lambda };
+    const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
+    services = { region, kinesis, cloudwatch, sns, lambda, sqs };
     this.regions.set(region, services);
     return services;
   }
