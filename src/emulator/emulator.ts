@@ -5,7 +5,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { clientConfig } from '../aws/clients.js';
 import { SystemClock, type Clock } from './clock.js';
-import { applyTemplate, type AppliedStack } from './cloudformation/apply.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AppliedStack, ApplyClients } from './cloudformation/apply.js';
+import { StackEngine } from './cloudformation/engine.js';
 import { CloudFormationModel } from './cloudformation/model.js';
 import { CloudFormationEndpoint } from './cloudformation/protocol.js';
 import {
@@ -79,6 +81,9 @@ export class Emulator {
   readonly cloudformation: CloudFormationModel;
   /** Bucket names are global, as in S3, so one store serves every region. */
   readonly s3: S3Model;
+  /** Runs CloudFormation stack operations against the emulator's own services. */
+  readonly stacks: StackEngine;
+  private readonly applyClients = new Map<string, ApplyClients>();
   private readonly regions = new Map<string, RegionServices>();
   private readonly dynamodb: DynamoDbEndpoint;
   private readonly server: EdgeServer;
@@ -92,6 +97,12 @@ export class Emulator {
   ) {
     this.cloudformation = new CloudFormationModel(opts.clock);
     this.s3 = new S3Model(opts.clock);
+    this.stacks = new StackEngine({
+      model: this.cloudformation,
+      accountId: opts.accountId,
+      clients: (region) => this.clientsFor(region),
+      objects: this.s3,
+    });
     this.dynamodb = new DynamoDbEndpoint({
       accountId: opts.accountId,
       defaultRegion: opts.defaultRegion,
@@ -111,7 +122,7 @@ export class Emulator {
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
         new LambdaEndpoint((r) => resolve(r).lambda),
-        new CloudFormationEndpoint(this.cloudformation),
+        new CloudFormationEndpoint(this.cloudformation, this.stacks),
         new ControlEndpoint(this),
       ],
     });
@@ -213,9 +224,26 @@ export class Emulator {
     return services;
   }
 
+  /** SDK clients of this emulator, as CloudFormation is a client of the AWS services. */
+  private clientsFor(region: string): ApplyClients {
+    let clients = this.applyClients.get(region);
+    if (!clients) {
+      const config = clientConfig({ endpoint: this.url, region }, {});
+      clients = {
+        sns: new SNSClient(config),
+        dynamodb: new DynamoDBClient(config),
+        lambda: new LambdaClient(config),
+        s3: new S3Client({ ...config, forcePathStyle: true }),
+      };
+      this.applyClients.set(region, clients);
+    }
+    return clients;
+  }
+
   /**
-   * Applies the CloudFormation template that `sls package` wrote into `packageDir`, as a client of
-   * the emulator's own services, the way CloudFormation is a client of AWS's.
+   * Deploys what `sls package` wrote into `packageDir` the way `sls deploy` does, through the
+   * emulator's CloudFormation: a stack with the deployment bucket, the artifacts uploaded to it,
+   * then an update to the full template, whose functions take their code from those objects.
    */
   async deployPackage(input: {
     packageDir: string;
@@ -223,24 +251,62 @@ export class Emulator {
     region?: string;
   }): Promise<AppliedStack> {
     const region = input.region ?? this.opts.defaultRegion;
-    const template = await readFile(
-      join(input.packageDir, 'cloudformation-template-update-stack.json'),
-      'utf8',
+    const read = (name: string) => readFile(join(input.packageDir, name), 'utf8');
+    const capabilities = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'];
+    const base = { region, stackName: input.stackName, capabilities };
+    if (!this.cloudformation.getStack(region, input.stackName)) {
+      this.stacks.createStack({
+        ...base,
+        templateBody: await read('cloudformation-template-create-stack.json'),
+      });
+      await this.stacks.settled();
+      this.expectStatus(region, input.stackName, 'CREATE_COMPLETE');
+    }
+    const updateBody = await read('cloudformation-template-update-stack.json');
+    const bucket = this.cloudformation
+      .getStack(region, input.stackName)
+      ?.resources.find((r) => r.type === 'AWS::S3::Bucket')?.physicalId;
+    if (bucket) {
+      for (const key of artifactKeys(updateBody)) {
+        const file = await readFile(join(input.packageDir, key.split('/').pop()!));
+        this.s3.putObject(bucket, key, file, { contentType: 'application/zip' });
+      }
+    }
+    try {
+      this.stacks.updateStack({ ...base, templateBody: updateBody });
+    } catch (err) {
+      if (!/No updates are to be performed/.test((err as Error).message)) throw err;
+    }
+    await this.stacks.settled();
+    const stack = this.expectStatus(region, input.stackName, 'UPDATE_COMPLETE');
+    const outputs = stack.outputs;
+    return {
+      stackName: stack.stackName,
+      stackId: stack.stackId,
+      outputs: Object.fromEntries(outputs.map((o) => [o.key, o.value])),
+      exports: Object.fromEntries(
+        outputs.flatMap((o) => (o.exportName === undefined ? [] : [[o.exportName, o.value]])),
+      ),
+      resources: stack.resources.map((r) => ({
+        logicalId: r.logicalId,
+        type: r.type,
+        physicalId: r.physicalId,
+        status: r.status,
+        ...(r.note !== undefined ? { note: r.note } : {}),
+      })),
+      outputDetails: outputs,
+    };
+  }
+
+  private expectStatus(region: string, stackName: string, status: string) {
+    const stack = this.cloudformation.findStack(region, stackName);
+    if (stack?.status === status) return stack;
+    const failure = stack?.events?.find((e) => e.status.endsWith('_FAILED'));
+    throw new Error(
+      `stack ${stackName} is ${stack?.status ?? 'missing'}` +
+        (failure ? `: ${failure.logicalId} ${failure.status}: ${failure.reason ?? ''}` : '') +
+        (stack?.statusReason ? ` (${stack.statusReason})` : ''),
     );
-    const config = clientConfig({ endpoint: this.url, region }, {});
-    return applyTemplate({
-      stackName: input.stackName,
-      template,
-      region,
-      accountId: this.opts.accountId,
-      artifactDir: input.packageDir,
-      clients: {
-        sns: new SNSClient(config),
-        dynamodb: new DynamoDBClient(config),
-        lambda: new LambdaClient(config),
-      },
-      model: this.cloudformation,
-    });
   }
 
   async stop(): Promise<void> {
@@ -251,8 +317,24 @@ export class Emulator {
       await services.lambda.dispose();
     }
     this.regions.clear();
+    for (const c of this.applyClients.values()) {
+      for (const client of Object.values(c)) (client as { destroy(): void }).destroy();
+    }
     await this.dynamodb.close();
   }
+}
+
+/** The S3 keys of the functions' code in a packaged template (`Code.S3Key`). */
+function artifactKeys(templateBody: string): string[] {
+  const template = JSON.parse(templateBody) as {
+    Resources?: Record<string, { Type?: string; Properties?: { Code?: { S3Key?: unknown } } }>;
+  };
+  const keys = Object.values(template.Resources ?? {}).flatMap((r) =>
+    r.Type === 'AWS::Lambda::Function' && typeof r.Properties?.Code?.S3Key === 'string'
+      ? [r.Properties.Code.S3Key]
+      : [],
+  );
+  return [...new Set(keys)];
 }
 
 export function regionOfArn(arn: string): string | undefined {
