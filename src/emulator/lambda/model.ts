@@ -25,6 +25,11 @@ export interface LambdaModelOptions {
   /** Receives every log line; default writes `[lambda:<name>] line` to stdout. */
   onLog?: (functionName: string, line: string) => void;
   /**
+   * Receives every run's result (what the handler returned, or its error type), so a caller such
+   * as the simulator learns decisions from a typed value instead of parsing log text.
+   */
+  onResult?: (functionName: string, result: InvocationRunResult) => void;
+  /**
    * Directories bare `require`s fall back to, standing in for the SDK the Node.js runtime ships
    * (bundles usually leave `@aws-sdk/*` external). Default: the node_modules holding this package.
    */
@@ -99,6 +104,12 @@ export interface InvocationRecord {
   at: number;
   status: 'success' | 'error';
   errorType?: string;
+}
+
+/** One run as `onResult` reports it: the history record plus the handler's returned JSON. */
+export interface InvocationRunResult extends InvocationRecord {
+  /** The JSON text the handler returned (successful runs only). */
+  payload?: string;
 }
 
 export interface DetailedInvocationResult extends InvocationResult {
@@ -507,6 +518,10 @@ export class LambdaModel implements LambdaInvoker {
       record.errorType = outcome.error.errorType;
     }
     fn.history.push(record);
+    this.opts.onResult?.(fn.config.FunctionName, {
+      ...record,
+      ...(outcome.ok ? { payload: outcome.payload } : {}),
+    });
     return { outcome, logs };
   }
 
