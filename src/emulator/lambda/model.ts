@@ -8,7 +8,8 @@ import JSZip from 'jszip';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { InvocationResult, InvocationType, LambdaInvoker } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
-import { ExecutionEnvironment, type EnvironmentSpec, type RunOutcome } from './environment.js';
+import type { EnvironmentSpec, RunOutcome } from './environment.js';
+import { EnvironmentPool } from './pool.js';
 
 export interface LambdaModelOptions {
   clock: Clock;
@@ -252,6 +253,12 @@ export class LambdaModel implements LambdaInvoker {
       Architectures: ['x86_64'],
       EphemeralStorage: { Size: 512 },
     };
+    // The pool calls back into the state only once an event runs, after `state` exists.
+    const pool = new EnvironmentPool(
+      () => this.environmentSpec(state),
+      this.opts.maxConcurrencyPerFunction ?? 4,
+      (line) => this.recordLog(state, line),
+    );
     const state: FunctionState = {
       config,
       tags,
@@ -260,13 +267,8 @@ export class LambdaModel implements LambdaInvoker {
       history: [],
       logs: [],
       deleted: false,
-      pool: undefined as unknown as EnvironmentPool,
+      pool,
     };
-    state.pool = new EnvironmentPool(
-      () => this.environmentSpec(state),
-      this.opts.maxConcurrencyPerFunction ?? 4,
-      (line) => this.recordLog(state, line),
-    );
     this.functions.set(name, state);
     return structuredClone(config);
   }
@@ -312,7 +314,13 @@ export class LambdaModel implements LambdaInvoker {
     const fn = this.find(nameOrArn);
     fn.deleted = true;
     this.functions.delete(fn.config.FunctionName);
-    await fn.pool.dispose();
+    await fn.pool.dispose(
+      new AwsError(
+        'ResourceNotFoundException',
+        `Function ${fn.config.FunctionArn} was deleted while the invocation waited to run`,
+        404,
+      ),
+    );
     await fs.rm(fn.codeDir, { recursive: true, force: true });
   }
 
@@ -435,7 +443,12 @@ export class LambdaModel implements LambdaInvoker {
     const fns = [...this.functions.values()];
     this.functions.clear();
     for (const fn of fns) fn.deleted = true;
-    await Promise.all(fns.map((fn) => fn.pool.dispose()));
+    const stopped = new AwsError(
+      'ServiceException',
+      'The Lambda emulator stopped before the invocation could run',
+      500,
+    );
+    await Promise.all(fns.map((fn) => fn.pool.dispose(stopped)));
     if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
     else await Promise.all(fns.map((fn) => fs.rm(fn.codeDir, { recursive: true, force: true })));
   }
@@ -660,75 +673,6 @@ export class LambdaModel implements LambdaInvoker {
 
   private lastModified(): string {
     return new Date(this.opts.clock.now()).toISOString().replace('Z', '+0000');
-  }
-}
-
-/**
- * The warm execution environments of one function. Lambda runs one event per environment and
- * meets concurrency with more environments, so a busy function gets another worker (up to a cap,
- * then events wait) rather than interleaving events inside one worker.
- */
-class EnvironmentPool {
-  private readonly all = new Set<ExecutionEnvironment>();
-  private idle: ExecutionEnvironment[] = [];
-  private readonly waiting: Array<(env: ExecutionEnvironment) => void> = [];
-  private generation = 0;
-  private disposed = false;
-
-  constructor(
-    private readonly spec: () => EnvironmentSpec,
-    private readonly max: number,
-    private readonly onLine: (line: string) => void,
-  ) {}
-
-  async acquire(): Promise<ExecutionEnvironment> {
-    if (this.disposed) throw new AwsError('ResourceNotFoundException', 'Function was deleted', 404);
-    for (;;) {
-      const env = this.idle.pop();
-      if (!env) break;
-      if (!env.dead) return env;
-    }
-    if (this.all.size < this.max) return this.spawn();
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  release(env: ExecutionEnvironment): void {
-    if (env.dead || env.generation !== this.generation || this.disposed) {
-      this.all.delete(env);
-      void env.terminate();
-      const waiter = this.waiting.shift();
-      if (waiter && !this.disposed) waiter(this.spawn());
-      return;
-    }
-    const waiter = this.waiting.shift();
-    if (waiter) waiter(env);
-    else this.idle.push(env);
-  }
-
-  /** Retires every environment: idle ones now, busy ones when their event ends. */
-  async retireAll(): Promise<void> {
-    this.generation++;
-    const idle = this.idle;
-    this.idle = [];
-    for (const env of idle) this.all.delete(env);
-    await Promise.all(idle.map((env) => env.terminate()));
-  }
-
-  async dispose(): Promise<void> {
-    this.disposed = true;
-    this.idle = [];
-    const all = [...this.all];
-    this.all.clear();
-    await Promise.all(all.map((env) => env.terminate()));
-  }
-
-  private spawn(): ExecutionEnvironment {
-    const env = new ExecutionEnvironment(this.spec(), this.generation, this.onLine, (gone) => {
-      this.all.delete(gone);
-      this.idle = this.idle.filter((e) => e !== gone);
-    });
-    this.all.add(env);
-    return env;
   }
 }
 
