@@ -20,7 +20,7 @@ import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
-import { LambdaModel } from './lambda/model.js';
+import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
@@ -49,6 +49,8 @@ export interface EmulatorOptions {
   creatingMs?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
+  onLambdaResult?: LambdaModelOptions['onResult'];
 }
 
 /** The services of one region, wired to each other. */
@@ -207,6 +209,7 @@ export class Emulator {
             this.region(regionOfArn(arn) ?? region).lambda.invoke(arn, payload, type),
         },
       },
+      ...(this.opts.onLambdaResult ? { onResult: this.opts.onLambdaResult } : {}),
     });
     const sns = new SnsModel({ clock, region, accountId, lambda: (r) => this.region(r).lambda });
     const cloudwatch = new CloudWatchModel({ clock, region, accountId, publisher });
