@@ -1,6 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SCALING_OPERATIONS_PER_DAY } from '../autoscaler/config.js';
 import type { ScalingLogEntry } from '../autoscaler/scaling-log.js';
+import { errorName } from '../aws/errors.js';
 import { KitError } from './errors.js';
 
 /** The stream's scaling log, newest first. */
@@ -22,7 +23,7 @@ export async function readScalingLog(
     );
     return (out.Items ?? []) as ScalingLogEntry[];
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException') {
+    if (errorName(err) === 'ResourceNotFoundException') {
       throw new KitError(
         `scaling log table ${table} does not exist: is the autoscaler deployed for this stage?`,
       );

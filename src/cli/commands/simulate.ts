@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { POLICIES } from '../../autoscaler/config.js';
 import { DEFAULT_RESHARDING_MS } from '../../simulation/loop.js';
 import { runSimulate } from '../../simulation/cli.js';
-import type { Run } from '../program.js';
+import type { Run } from '../context.js';
 import { number } from '../options.js';
 
 function positive(flag: string) {

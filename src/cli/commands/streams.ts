@@ -5,7 +5,7 @@ import { formatScalingLogEntry, readScalingLog } from '../../kit/scaling-log.js'
 import { createStream, waitForStream } from '../../kit/streams.js';
 import { fire, subscribe, unsubscribe, type SubscribeInput } from '../../kit/subscription.js';
 import { realSleep } from '../../kit/time.js';
-import type { Run } from '../program.js';
+import type { Run } from '../context.js';
 import { number, positiveInt, subscribeOptions, type SubscribeFlags } from '../options.js';
 
 export function streamCommands(program: Command, run: Run): void {
