@@ -10,16 +10,18 @@ import type { AppliedStack, ApplyClients } from './cloudformation/apply.js';
 import { StackEngine } from './cloudformation/engine.js';
 import { CloudFormationModel } from './cloudformation/model.js';
 import { CloudFormationEndpoint } from './cloudformation/protocol.js';
-import { CloudWatchModel } from './cloudwatch/model.js';
-import { CloudWatchJsonEndpoint } from './cloudwatch/protocol-json.js';
-import { CloudWatchQueryEndpoint } from './cloudwatch/protocol-query.js';
+import {
+  CloudWatchJsonEndpoint,
+  CloudWatchModel,
+  CloudWatchQueryEndpoint,
+} from './cloudwatch/index.js';
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
 import { EcrEndpoint } from './ecr/protocol.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
-import { LambdaModel } from './lambda/model.js';
+import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
@@ -27,6 +29,8 @@ import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
 import { StsEndpoint } from './sts/protocol.js';
+import { SqsModel } from './sqs/model.js';
+import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -46,6 +50,8 @@ export interface EmulatorOptions {
   creatingMs?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
+  onLambdaResult?: LambdaModelOptions['onResult'];
 }
 
 /** The services of one region, wired to each other. */
@@ -55,6 +61,7 @@ export interface RegionServices {
   cloudwatch: CloudWatchModel;
   sns: SnsModel;
   lambda: LambdaModel;
+  sqs: SqsModel;
 }
 
 export const SERVICE_NAMES = [
@@ -66,6 +73,7 @@ export const SERVICE_NAMES = [
   'cloudformation',
   's3',
   'sts',
+  'sqs',
 ] as const;
 
 /**
@@ -113,6 +121,8 @@ export class Emulator {
         new EcrEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
+        new SqsJsonEndpoint((r) => resolve(r).sqs),
+        new SqsQueryEndpoint((r) => resolve(r).sqs),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
         new LambdaEndpoint((r) => resolve(r).lambda),
@@ -189,6 +199,19 @@ export class Emulator {
         AWS_DEFAULT_REGION: region,
       },
       ...(this.opts.onLambdaLog ? { onLog: this.opts.onLambdaLog } : {}),
+      // Destinations are named by ARN and may live in another region.
+      destinations: {
+        queues: {
+          sendToArn: (arn, body, attrs) =>
+            this.region(regionOfArn(arn) ?? region).sqs.sendToArn(arn, body, attrs),
+        },
+        publisher,
+        invoker: {
+          invoke: (arn, payload, type) =>
+            this.region(regionOfArn(arn) ?? region).lambda.invoke(arn, payload, type),
+        },
+      },
+      ...(this.opts.onLambdaResult ? { onResult: this.opts.onLambdaResult } : {}),
     });
     const sns = new SnsModel({ clock, region, accountId, lambda: (r) => this.region(r).lambda });
     const cloudwatch = new CloudWatchModel({ clock, region, accountId, publisher });
@@ -200,7 +223,8 @@ export class Emulator {
       ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
     });
-    services = { region, kinesis, cloudwatch, sns, lambda };
+    const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
+    services = { region, kinesis, cloudwatch, sns, lambda, sqs };
     this.regions.set(region, services);
     return services;
   }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { CONTROL_PREFIX, EMULATOR_ID } from '../../emulator/control.js';
 import { deployStage } from '../../kit/package.js';
-import type { Context } from '../context.js';
-import type { Run } from '../program.js';
+import type { Context, Run } from '../context.js';
 
 /** True when the endpoint is our embedded emulator (it answers `/_emulator/health`). */
 export async function isEmbeddedEmulator(endpoint: string): Promise<boolean> {
