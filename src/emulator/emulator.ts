@@ -47,10 +47,21 @@ export interface EmulatorOptions {
   reshardingMs?: number;
   /** How long CreateStream keeps a stream CREATING. */
   creatingMs?: number;
+  /**
+   * Most record bytes Kinesis keeps per stream (oldest dropped first); default 128 MiB, or the
+   * environment variable KAS_KINESIS_MAX_STREAM_BYTES.
+   */
+  kinesisMaxStreamBytes?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
   /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
   onLambdaResult?: LambdaModelOptions['onResult'];
+}
+
+function kinesisByteCap(option: number | undefined): { maxStreamBytes?: number } {
+  const fromEnv = Number(process.env.KAS_KINESIS_MAX_STREAM_BYTES);
+  const value = option ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : undefined);
+  return value === undefined ? {} : { maxStreamBytes: value };
 }
 
 /** The services of one region, wired to each other. */
@@ -220,6 +231,7 @@ export class Emulator {
       metrics: cloudwatch,
       ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
+      ...kinesisByteCap(this.opts.kinesisMaxStreamBytes),
     });
     const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
     services = { region, kinesis, cloudwatch, sns, lambda, sqs };
