@@ -67,3 +67,9 @@ export interface QueueSender {
     attributes?: Record<string, { DataType: string; StringValue?: string }>,
   ): void;
 }
+
+/** Where CloudFormation reads the templates and code that tools uploaded (the S3 model). */
+export interface ObjectReader {
+  /** The object's bytes, or undefined when the bucket or the key does not exist. */
+  readObject(bucket: string, key: string): Buffer | undefined;
+}

@@ -18,11 +18,14 @@ import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
+import { S3Model } from './s3/model.js';
+import { S3Endpoint } from './s3/protocol.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
 import { SqsModel } from './sqs/model.js';
 import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
+import { StsEndpoint } from './sts/protocol.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -62,6 +65,8 @@ export const SERVICE_NAMES = [
   'dynamodb',
   'cloudformation',
   'sqs',
+  's3',
+  'sts',
 ] as const;
 
 /**
@@ -70,6 +75,8 @@ export const SERVICE_NAMES = [
  */
 export class Emulator {
   readonly cloudformation: CloudFormationModel;
+  /** Bucket names are global, as in S3, so one store serves every region. */
+  readonly s3: S3Model;
   private readonly regions = new Map<string, RegionServices>();
   private readonly dynamodb: DynamoDbEndpoint;
   private readonly server: EdgeServer;
@@ -82,6 +89,7 @@ export class Emulator {
       EmulatorOptions,
   ) {
     this.cloudformation = new CloudFormationModel(opts.clock);
+    this.s3 = new S3Model(opts.clock);
     this.dynamodb = new DynamoDbEndpoint({
       accountId: opts.accountId,
       defaultRegion: opts.defaultRegion,
@@ -92,6 +100,8 @@ export class Emulator {
       accountId: opts.accountId,
       rawEndpoints: [this.dynamodb],
       endpoints: [
+        new S3Endpoint(this.s3),
+        new StsEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new SqsJsonEndpoint((r) => resolve(r).sqs),
