@@ -23,6 +23,8 @@ import { S3Endpoint } from './s3/protocol.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
+import { EventsModel } from './events/model.js';
+import { EventsEndpoint } from './events/protocol.js';
 import { SqsModel } from './sqs/model.js';
 import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
 import { StsEndpoint } from './sts/protocol.js';
@@ -55,6 +57,7 @@ export interface RegionServices {
   sns: SnsModel;
   lambda: LambdaModel;
   sqs: SqsModel;
+  events: EventsModel;
 }
 
 export const SERVICE_NAMES = [
@@ -65,6 +68,7 @@ export const SERVICE_NAMES = [
   'dynamodb',
   'cloudformation',
   'sqs',
+  'events',
   's3',
   'sts',
 ] as const;
@@ -105,6 +109,7 @@ export class Emulator {
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new SqsJsonEndpoint((r) => resolve(r).sqs),
+        new EventsEndpoint((r) => resolve(r).events),
         new SqsQueryEndpoint((r) => resolve(r).sqs),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
@@ -206,7 +211,16 @@ export class Emulator {
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
     });
     const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
-    services = { region, kinesis, cloudwatch, sns, lambda, sqs };
+    const byArn = (arn: string) => this.region(regionOfArn(arn) ?? region);
+    const events = new EventsModel({
+      clock,
+      region,
+      accountId,
+      lambda: { invoke: (arn, payload, type) => byArn(arn).lambda.invoke(arn, payload, type) },
+      queues: { sendToArn: (arn, body, attrs) => byArn(arn).sqs.sendToArn(arn, body, attrs) },
+      publisher,
+    });
+    services = { region, kinesis, cloudwatch, sns, lambda, sqs, events };
     this.regions.set(region, services);
     return services;
   }
@@ -246,6 +260,7 @@ export class Emulator {
     for (const services of this.regions.values()) {
       services.kinesis.dispose();
       services.cloudwatch.dispose();
+      services.events.dispose();
       await services.lambda.dispose();
     }
     this.regions.clear();
