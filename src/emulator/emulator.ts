@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../aws/clients.js';
 import { SystemClock, type Clock } from './clock.js';
 import { applyTemplate, type AppliedStack } from './cloudformation/apply.js';
@@ -250,6 +252,8 @@ export class Emulator {
         sns: new SNSClient(config),
         dynamodb: new DynamoDBClient(config),
         lambda: new LambdaClient(config),
+        sqs: new SQSClient(config),
+        events: new EventBridgeClient(config),
       },
       model: this.cloudformation,
     });

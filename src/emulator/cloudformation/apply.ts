@@ -29,7 +29,10 @@ import {
   TagResourceCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import JSZip from 'jszip';
+import { applyEventInvokeConfig, applyQueue, applyRule } from './apply-async.js';
 import type { CloudFormationModel, ResourceApplyStatus, StackOutput } from './model.js';
 import {
   dependencyOrder,
@@ -51,6 +54,9 @@ export interface ApplyClients {
   sns: SNSClient;
   dynamodb: DynamoDBClient;
   lambda: LambdaClient;
+  /** Needed by templates with SQS queues or EventBridge rules. */
+  sqs?: SQSClient;
+  events?: EventBridgeClient;
 }
 
 export interface ApplyTemplateOptions {
@@ -104,7 +110,7 @@ export class ApplyError extends Error {
   }
 }
 
-interface Outcome {
+export interface Outcome {
   physicalId: string;
   ref: string;
   attributes: Record<string, string>;
@@ -112,7 +118,7 @@ interface Outcome {
   note?: string;
 }
 
-interface HandlerInput {
+export interface HandlerInput {
   logicalId: string;
   props: JsonObject;
   opts: ApplyTemplateOptions;
@@ -134,8 +140,6 @@ const NO_OP_REASONS: Record<string, string> = {
   'AWS::Lambda::Version':
     'versions are not published; the reference is the function ARN qualified with $LATEST',
   'AWS::Lambda::Permission': 'the emulator does not check Lambda resource policies',
-  'AWS::Lambda::EventInvokeConfig':
-    'async retry and destination settings are not applied by the emulator',
 };
 
 const HANDLERS: Record<string, Handler> = {
@@ -143,6 +147,9 @@ const HANDLERS: Record<string, Handler> = {
   'AWS::SNS::Subscription': applySubscription,
   'AWS::DynamoDB::Table': applyTable,
   'AWS::Lambda::Function': applyFunction,
+  'AWS::Lambda::EventInvokeConfig': applyEventInvokeConfig,
+  'AWS::SQS::Queue': applyQueue,
+  'AWS::Events::Rule': applyRule,
 };
 
 export const SUPPORTED_TYPES = Object.keys(HANDLERS);
@@ -672,6 +679,9 @@ async function applyFunction({ logicalId, props, opts, ctx }: HandlerInput): Pro
     MemorySize: optionalNumber(props.MemorySize, logicalId, 'MemorySize'),
     Description: optionalString(props.Description, logicalId, 'Description'),
     Environment: { Variables: environment(props.Environment, logicalId) },
+    DeadLetterConfig: isObject(props.DeadLetterConfig)
+      ? { TargetArn: optionalString(props.DeadLetterConfig.TargetArn, logicalId, 'TargetArn') }
+      : undefined,
   };
   const defined = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -797,6 +807,7 @@ const FUNCTION_PROPERTIES = new Set([
   'Environment',
   'Architectures',
   'Tags',
+  'DeadLetterConfig',
 ]);
 
 /** Properties the emulator does not act on are reported rather than silently dropped. */
