@@ -20,6 +20,7 @@ import {
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
+import { EcrEndpoint } from './ecr/protocol.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
@@ -134,6 +135,7 @@ export class Emulator {
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),
+        new EcrEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new SqsJsonEndpoint((r) => resolve(r).sqs),
