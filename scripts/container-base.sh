@@ -5,9 +5,23 @@
 #   kinesis-autoscaler-base:bookworm-rootfs   debootstrap --variant=minbase, `docker import`ed
 #   kinesis-autoscaler-base:bookworm-node20   + this machine's node, npm and CA bundle (so npm works
 #                                             behind the same TLS-intercepting proxy as the host)
-# Usage: scripts/container-base.sh [image]; then
+# Progress goes to stderr; the last line on stdout is the image's name. Usage:
+#   scripts/container-base.sh [image]; then
 #   docker build --build-arg BASE_IMAGE=kinesis-autoscaler-base:bookworm-node20 -t kinesis-autoscaler-emulator .
 set -euo pipefail
+exec 3>&1 1>&2
+
+root=""
+ctx=""
+cleanup() {
+  # debootstrap mounts /proc and /sys inside the root; unmount before removing anything.
+  if [[ -n "$root" ]]; then
+    umount -l "$root/proc" "$root/sys" 2>/dev/null || true
+    rm -rf --one-file-system "$root" "$root.log"
+  fi
+  [[ -z "$ctx" ]] || rm -rf "$ctx"
+}
+trap cleanup EXIT
 
 node_bin="$(readlink -f "$(command -v node)")"
 node_version="$("$node_bin" --version)"
@@ -29,8 +43,6 @@ else
     exit 2
   }
   root="$(mktemp -d /tmp/kas-rootfs.XXXXXX)"
-  # debootstrap mounts /proc and /sys inside the root; unmount before removing anything.
-  trap 'umount -l "$root/proc" "$root/sys" 2>/dev/null || true; rm -rf --one-file-system "$root" "$root.log"' EXIT
   echo "== debootstrap --variant=minbase bookworm (a few minutes)"
   if ! debootstrap --variant=minbase bookworm "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" \
     >"$root.log" 2>&1; then
@@ -50,6 +62,7 @@ fi
 ca_sum="$(sha256sum "$ca_bundle" | cut -c1-16)"
 if [[ "$(docker image inspect -f '{{index .Config.Labels "kas.base"}}' "$image" 2>/dev/null)" == "$node_version-$ca_sum" ]]; then
   echo "reusing $image (Node $node_version)"
+  echo "$image" >&3
   exit 0
 fi
 
@@ -60,7 +73,6 @@ npm_dir="$(dirname "$(dirname "$node_bin")")/lib/node_modules/npm"
   exit 2
 }
 ctx="$(mktemp -d /tmp/kas-base-ctx.XXXXXX)"
-trap 'rm -rf "$ctx"' EXIT
 cp "$node_bin" "$ctx/node"
 cp -a "$npm_dir" "$ctx/npm"
 cp "$ca_bundle" "$ctx/ca-certificates.crt"
@@ -80,3 +92,4 @@ DOCKERFILE
 echo "== docker build $image (Node $node_version)"
 docker build -q -t "$image" "$ctx" >/dev/null
 echo "built $image"
+echo "$image" >&3
