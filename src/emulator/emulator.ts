@@ -86,6 +86,7 @@ export class Emulator {
     this.server = new EdgeServer({
       defaultRegion: opts.defaultRegion,
       accountId: opts.accountId,
+      now: () => opts.clock.now(),
       rawEndpoints: [this.dynamodb],
       endpoints: [
         new KinesisEndpoint((r) => resolve(r).kinesis),

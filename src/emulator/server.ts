@@ -20,6 +20,8 @@ export interface EdgeServerOptions {
   accountId: string;
   /** Largest request body accepted; Lambda zips are the biggest thing the kit sends. */
   maxBodyBytes?: number;
+  /** The services' clock, sent in every response's `Date` header as AWS does. */
+  now?: () => number;
 }
 
 const CREDENTIAL_SCOPE = /Credential=[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
@@ -143,6 +145,9 @@ export class EdgeServer {
     if (res.headersSent) return;
     const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
     res.writeHead(response.status, {
+      // SDK clients correct their clock from this header, so code under test (the Lambdas) sees
+      // the emulator's time, virtual or not.
+      date: new Date(this.opts.now?.() ?? Date.now()).toUTCString(),
       'x-amzn-requestid': requestId,
       'x-amz-request-id': requestId,
       'content-length': String(body.length),

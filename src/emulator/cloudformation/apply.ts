@@ -136,6 +136,9 @@ const NO_OP_REASONS: Record<string, string> = {
   'AWS::Lambda::Permission': 'the emulator does not check Lambda resource policies',
   'AWS::Lambda::EventInvokeConfig':
     'async retry and destination settings are not applied by the emulator',
+  // Placeholders so the autoscaler's template deploys until the emulator serves these services.
+  'AWS::SQS::Queue': 'the emulator has no SQS yet; the queue is not created',
+  'AWS::Events::Rule': 'the emulator has no EventBridge yet; the schedule does not run',
 };
 
 const HANDLERS: Record<string, Handler> = {
@@ -357,6 +360,15 @@ function noOp(type: string, logicalId: string, props: JsonObject, ctx: ResolveCo
         DomainName: `${ref}.s3.amazonaws.com`,
         RegionalDomainName: `${ref}.s3.${region}.amazonaws.com`,
       };
+      break;
+    case 'AWS::SQS::Queue':
+      ref = str(props.QueueName) ?? fallback.slice(0, 80);
+      attributes = { Arn: `arn:aws:sqs:${region}:${accountId}:${ref}`, QueueName: ref };
+      ref = `https://sqs.${region}.amazonaws.com/${accountId}/${ref}`;
+      break;
+    case 'AWS::Events::Rule':
+      ref = str(props.Name) ?? fallback.slice(0, 64);
+      attributes = { Arn: `arn:aws:events:${region}:${accountId}:rule/${ref}` };
       break;
     case 'AWS::Lambda::Version': {
       const fn = str(props.FunctionName);
