@@ -1,4 +1,10 @@
-import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteAlarmsCommand,
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
@@ -148,6 +154,31 @@ export function alarmEvent(
       },
     ],
   };
+}
+
+/**
+ * Puts the stream's alarm in ALARM without running its actions, and returns the SNS event that
+ * CloudWatch would have sent for that state change: the scaling functions act only on an alarm that
+ * is in ALARM now, so a hand-made event must match the live alarm.
+ */
+export async function armedEvent(
+  t: E2ETarget,
+  stream: string,
+  direction: Direction,
+  messageId: string,
+) {
+  const name = alarmNames(stream)[direction];
+  const before = await alarmState(t, stream, direction);
+  await t.clients.cloudwatch.send(new DisableAlarmActionsCommand({ AlarmNames: [name] }));
+  await t.clients.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'e2e' }),
+  );
+  if (before?.ActionsEnabled !== false) {
+    await t.clients.cloudwatch.send(new EnableAlarmActionsCommand({ AlarmNames: [name] }));
+  }
+  const live = await alarmState(t, stream, direction);
+  const at = live?.StateTransitionedTimestamp ?? live?.StateUpdatedTimestamp;
+  return alarmEvent(t, stream, direction, messageId, at ? at.getTime() : t.now());
 }
 
 /** Invokes a scaling function synchronously with `event` and returns its outcomes. */
