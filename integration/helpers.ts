@@ -14,6 +14,7 @@ import {
   type Direction,
 } from '../src/autoscaler/alarm-contract.js';
 import type { ScalingConfig } from '../src/autoscaler/config.js';
+import type { ReconcileReport } from '../src/autoscaler/reconciler.js';
 import type { Outcome } from '../src/autoscaler/scaler.js';
 import type { ScalingLogEntry } from '../src/autoscaler/scaling-log.js';
 import { readScalingLog } from '../src/kit/scaling-log.js';
@@ -197,4 +198,18 @@ export async function invokeScaler(
   const text = new TextDecoder().decode(out.Payload);
   if (out.FunctionError) throw new Error(`scaling function failed: ${text}`);
   return JSON.parse(text) as Outcome[];
+}
+
+/** Invokes the reconciler synchronously (as its schedule would) and returns its report. */
+export async function invokeReconciler(t: E2ETarget): Promise<ReconcileReport> {
+  const out = await t.lambda.send(
+    new InvokeCommand({
+      FunctionName: t.functionName('up').replace(/scaleUp$/, 'reconcile'),
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify({ source: 'aws.events' })),
+    }),
+  );
+  const text = new TextDecoder().decode(out.Payload);
+  if (out.FunctionError) throw new Error(`reconciler failed: ${text}`);
+  return JSON.parse(text) as ReconcileReport;
 }

@@ -38,6 +38,7 @@ export async function openEmbedded(): Promise<E2ETarget> {
     },
     lambdaLogs: () => logs,
     uniqueName: (base) => `${base}-${++n}`,
+    injectFault: (service, durationMs) => void emulator.faults.inject(service, durationMs),
     close: () => emulator.stop(),
   });
 }

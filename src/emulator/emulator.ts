@@ -18,6 +18,7 @@ import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
+import { FaultInjector } from './faults.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
@@ -66,6 +67,8 @@ export const SERVICE_NAMES = [
  */
 export class Emulator {
   readonly cloudformation: CloudFormationModel;
+  /** Test hook: make a service's API fail for a while (also `POST /_emulator/faults`). */
+  readonly faults: FaultInjector;
   private readonly regions = new Map<string, RegionServices>();
   private readonly dynamodb: DynamoDbEndpoint;
   private readonly server: EdgeServer;
@@ -78,6 +81,7 @@ export class Emulator {
       EmulatorOptions,
   ) {
     this.cloudformation = new CloudFormationModel(opts.clock);
+    this.faults = new FaultInjector(() => opts.clock.now());
     this.dynamodb = new DynamoDbEndpoint({
       accountId: opts.accountId,
       defaultRegion: opts.defaultRegion,
@@ -87,6 +91,7 @@ export class Emulator {
       defaultRegion: opts.defaultRegion,
       accountId: opts.accountId,
       now: () => opts.clock.now(),
+      faults: this.faults,
       rawEndpoints: [this.dynamodb],
       endpoints: [
         new KinesisEndpoint((r) => resolve(r).kinesis),
