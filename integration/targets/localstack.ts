@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../src/aws/errors.js';
 import { PROJECT_ROOT } from '../../src/kit/package.js';
 import type { E2ETarget } from '../target.js';
 import { connectTarget } from './connect.js';
@@ -23,7 +24,7 @@ export async function openLocalStack(): Promise<E2ETarget> {
       .start();
   } catch (err) {
     throw new Error(
-      `E2E_TARGET=localstack needs a Docker engine, and none is reachable (${(err as Error).message}). ` +
+      `E2E_TARGET=localstack needs a Docker engine, and none is reachable (${errorMessage(err)}). ` +
         'Run E2E_TARGET=embedded npm run e2e (no Docker needed), or start LocalStack elsewhere, deploy with ' +
         '`npx sls deploy --stage local` and run E2E_TARGET=endpoint AWS_ENDPOINT_URL=http://host:4566 npm run e2e.',
     );

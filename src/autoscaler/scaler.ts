@@ -26,7 +26,8 @@ import {
 } from './errors.js';
 import { quotaRefusal } from './limits.js';
 import { fetchLoad } from './metrics.js';
-import { decide, type Decision } from './policy.js';
+import { decide, type Decision, type Explanation } from './policy.js';
+import { policyContext } from './policy-inputs.js';
 import {
   DAY_MS,
   isPending,
@@ -78,6 +79,8 @@ export interface Outcome {
   /** Set when the stream was scaled but its alarms could not be rewritten: a repair is pending. */
   repairPending?: boolean;
   detail: string;
+  /** The policy's inputs and the rule that fired, when the policy decided. */
+  explanation?: Explanation;
 }
 
 /** Thrown for failures Lambda should retry; everything permanent is turned into an Outcome. */
@@ -374,6 +377,12 @@ async function decideScaling(ctx: ScalingContext, operations: number): Promise<D
     load,
     config,
     operationsInLast24h: operations,
+    context: await policyContext(
+      ctx.deps.cloudwatch,
+      ctx.live.contract.streamName,
+      ctx.live.stateTime,
+      config,
+    ),
   });
 }
 
@@ -389,6 +398,7 @@ async function refuse(
       ...outcomeBase(ctx),
       outcome: 'no-change',
       detail: `${decision.reason}; scale-down alarm actions disabled at min shards`,
+      explanation: decision.explanation,
     };
   }
   // A refused scaling re-arms its alarm so it is tried again next period while the condition
@@ -396,7 +406,12 @@ async function refuse(
   // quota's reserve, say) would stay over-provisioned until some other scaling re-armed it. The
   // retries cost one small invocation a period and stop when the refusal or the condition ends.
   await rearm(cloudwatch, [ctx.event.alarmName], 'no scaling was possible');
-  return { ...outcomeBase(ctx), outcome: 'no-change', detail: decision.reason };
+  return {
+    ...outcomeBase(ctx),
+    outcome: 'no-change',
+    detail: decision.reason,
+    explanation: decision.explanation,
+  };
 }
 
 /** Claims the state change in the log (`pending`), then scales. */
@@ -415,6 +430,8 @@ async function scale(
     utilization: round(decision.load.peakUtilization),
     demand_utilization: round(decision.load.peakDemandUtilization),
     throttled_records: decision.load.throttledRecords,
+    rule: decision.explanation.rule,
+    explanation: decision.explanation,
     alarm_name: event.alarmName,
     event_id: event.messageId,
     expires_at: Math.floor((live.stateTime + deps.config.scalingLogTtlDays * DAY_MS) / 1000),
@@ -515,6 +532,7 @@ async function finishScaling(
     outcome: 'scaled',
     targetShardCount: claim.target_shard_count,
     detail,
+    ...(claim.explanation ? { explanation: claim.explanation } : {}),
   };
   try {
     const result = await rewritePair(

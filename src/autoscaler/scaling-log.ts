@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Direction } from './alarm-contract.js';
 import { isErrorNamed } from './errors.js';
+import type { Explanation, Rule } from './policy.js';
 
 /**
  * A row is written `pending` before UpdateShardCount and becomes `done` once the call is confirmed,
@@ -26,6 +27,10 @@ export interface ScalingLogEntry {
   utilization: number;
   demand_utilization: number;
   throttled_records: number;
+  /** The policy rule that set the target (absent on rows written before rules were logged). */
+  rule?: Rule;
+  /** The policy's inputs and intermediate figures (a map in DynamoDB). */
+  explanation?: Explanation;
   alarm_name: string;
   event_id: string;
   /** Epoch seconds; DynamoDB's TTL removes the row after this. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FaultInjector } from './faults.js';
+import { errorMessage } from '../aws/errors.js';
 import { AwsError } from './protocol/errors.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from './protocol/types.js';
 
@@ -74,7 +75,7 @@ export class ControlEndpoint implements ServiceEndpoint {
       throw new AwsError('NotFound', `no emulator control endpoint ${req.method} ${req.path}`, 404);
     } catch (err) {
       const e =
-        err instanceof AwsError ? err : new AwsError('DeployFailed', (err as Error).message, 400);
+        err instanceof AwsError ? err : new AwsError('DeployFailed', errorMessage(err), 400);
       return json(e.status, { __type: e.code, message: e.message });
     }
   }

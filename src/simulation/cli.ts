@@ -29,6 +29,8 @@ export const simulateOptionsSchema = z.object({
     .default(DEFAULT_RESHARDING_MS / 1000),
   /** A folder from `sls package --stage local`, to skip packaging. */
   packageDir: z.string().min(1).optional(),
+  /** Consumers reading every record once (on-demand bills each GB they read). */
+  consumers: z.number().int().min(0).max(20).default(1),
 });
 
 export type SimulateOptions = z.input<typeof simulateOptionsSchema>;
@@ -52,6 +54,7 @@ export interface SimulateTraceOptions {
   stepSeconds?: number;
   /** Minutes simulated so far across all policies, for a progress bar. */
   onProgress?: (done: number) => void;
+  consumers?: number;
 }
 
 /** Every policy through the loop, then the baselines; policies run one after another. */
@@ -75,18 +78,19 @@ export async function simulateTrace(
     done += demand.minutes;
   }
   runs.push(...baselines(demand));
-  return { runs, figures: summarize(runs) };
+  return { runs, figures: summarize(runs, { consumers: opts.consumers ?? 1 }) };
 }
 
 export function settingsLines(
   demand: DemandSeries,
-  opts: { recordKib: number; reshardingMs: number },
+  opts: { recordKib: number; reshardingMs: number; consumers?: number },
 ): string[] {
   const days = (demand.minutes / 1440).toFixed(1);
   return [
     `trace ${demand.name}: ${demand.minutes.toLocaleString('en-US')} minutes (${days} days) from ${new Date(demand.startMs).toISOString()}`,
     `scaled so its peak is ${demand.peakMiBps} MiB/s of ${opts.recordKib} KiB records`,
     `resharding takes ${opts.reshardingMs / 1000} s; traffic is offered in ${DEFAULT_STEP_SECONDS} s steps`,
+    `${opts.consumers ?? 1} consumer(s) read every record (billed on demand; included in provisioned shard-hours)`,
   ];
 }
 
@@ -121,6 +125,7 @@ export async function runSimulate(
       policies,
       packageDir,
       reshardingMs,
+      consumers: o.consumers,
       onProgress: (done) => {
         // Redrawing every minute of a 55-day trace would cost more than simulating it.
         if (done - shown >= 500 || done === demand.minutes * policies.length) {
@@ -134,7 +139,11 @@ export async function runSimulate(
   }
 
   const { runs, figures } = result;
-  const settings = settingsLines(demand, { recordKib: o.recordKib, reshardingMs });
+  const settings = settingsLines(demand, {
+    recordKib: o.recordKib,
+    reshardingMs,
+    consumers: o.consumers,
+  });
   if (o.json) {
     io.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   } else {

@@ -4,8 +4,7 @@ import { CONTROL_PREFIX, EMULATOR_ID } from '../../emulator/control.js';
 import { KitError } from '../../kit/errors.js';
 import { PROJECT_ROOT, packageStage } from '../../kit/package.js';
 import { stackName } from '../../kit/stack.js';
-import type { Context } from '../context.js';
-import type { Run } from '../program.js';
+import type { Context, Run } from '../context.js';
 
 /** True when the endpoint is our embedded emulator (it answers `/_emulator/health`). */
 export async function isEmbeddedEmulator(endpoint: string): Promise<boolean> {

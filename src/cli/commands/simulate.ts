@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { POLICIES } from '../../autoscaler/config.js';
 import { DEFAULT_RESHARDING_MS } from '../../simulation/loop.js';
 import { runSimulate } from '../../simulation/cli.js';
-import type { Run } from '../program.js';
+import type { Run } from '../context.js';
 import { number } from '../options.js';
 
 function positive(flag: string) {
@@ -40,6 +40,12 @@ export function simulateCommand(program: Command, run: Run): void {
       DEFAULT_RESHARDING_MS / 1000,
     )
     .option('--package-dir <dir>', 'reuse an `sls package --stage local` output folder')
+    .option(
+      '--consumers <n>',
+      'consumers reading every record once (on-demand bills each GB read)',
+      number('--consumers'),
+      1,
+    )
     .action(
       run(
         async (
@@ -52,6 +58,7 @@ export function simulateCommand(program: Command, run: Run): void {
             out?: string;
             reshardingSeconds: number;
             packageDir?: string;
+            consumers: number;
           },
         ) => {
           await runSimulate(

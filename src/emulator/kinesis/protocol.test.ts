@@ -272,7 +272,7 @@ describe('Kinesis over awsJson1_1 with the AWS SDK', () => {
     const bad = await raw('DescribeStream', '{"StreamName": ');
     expect(bad.status).toBe(400);
     expect(bad.json.__type).toBe('SerializationException');
-    const unknown = await raw('SplitShard', '{}');
+    const unknown = await raw('SubscribeToShard', '{}');
     expect(unknown.json.__type).toBe('UnknownOperationException');
     const missing = await raw('CreateStream', '{"ShardCount": 1}');
     expect(missing.json).toEqual({

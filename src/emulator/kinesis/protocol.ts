@@ -3,7 +3,8 @@
  * with zod here; value rules (lengths, patterns, limits) live in the model so that simulations that
  * call the model directly get the same errors as SDK clients.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { schemas, type Schemas } from './schemas.js';
 import { AwsError } from '../protocol/errors.js';
 import { jsonErrorResponse, jsonResponse, parseJsonBody } from '../protocol/json.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from '../protocol/types.js';
@@ -12,109 +13,6 @@ import type { KinesisModel } from './model.js';
 const TARGET_PREFIX = 'Kinesis_20131202.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-// A length check plus a flat character class: the grouped `(?:...{4})*` form cost a third of the
-// emulator's CPU under PutRecords load (bench/putrecords.ts).
-const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
-const isBase64 = (s: string) => s.length % 4 === 0 && BASE64_CHARS.test(s);
-
-const str = z.string();
-const int = z.number().int();
-const blob = z
-  .string()
-  .refine(isBase64, { message: 'base64' })
-  .transform((s) => new Uint8Array(Buffer.from(s, 'base64')));
-/** The JSON protocol sends timestamps as epoch seconds; accept ISO strings too, as AWS does. */
-const timestamp = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(v);
-  if (Number.isNaN(d.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'timestamp', input: v });
-    return z.NEVER;
-  }
-  return d;
-});
-const tagMap = z.record(z.string(), z.string());
-const ref = { StreamName: str.optional(), StreamARN: str.optional() };
-
-const schemas = {
-  CreateStream: z.object({
-    StreamName: str,
-    ShardCount: int.optional(),
-    StreamModeDetails: z.object({ StreamMode: z.enum(['PROVISIONED', 'ON_DEMAND']) }).optional(),
-    Tags: tagMap.optional(),
-  }),
-  DeleteStream: z.object({ ...ref, EnforceConsumerDeletion: z.boolean().optional() }),
-  DescribeStream: z.object({
-    ...ref,
-    Limit: int.optional(),
-    ExclusiveStartShardId: str.optional(),
-  }),
-  DescribeStreamSummary: z.object(ref),
-  DescribeLimits: z.object({}),
-  ListStreams: z.object({
-    Limit: int.optional(),
-    ExclusiveStartStreamName: str.optional(),
-    NextToken: str.optional(),
-  }),
-  ListShards: z.object({
-    ...ref,
-    NextToken: str.optional(),
-    ExclusiveStartShardId: str.optional(),
-    MaxResults: int.optional(),
-    StreamCreationTimestamp: timestamp.optional(),
-    ShardFilter: z
-      .object({
-        Type: z.enum([
-          'AFTER_SHARD_ID',
-          'AT_TRIM_HORIZON',
-          'FROM_TRIM_HORIZON',
-          'AT_LATEST',
-          'AT_TIMESTAMP',
-          'FROM_TIMESTAMP',
-        ]),
-        ShardId: str.optional(),
-        Timestamp: timestamp.optional(),
-      })
-      .optional(),
-  }),
-  UpdateShardCount: z.object({ ...ref, TargetShardCount: int, ScalingType: str }),
-  PutRecord: z.object({
-    ...ref,
-    Data: blob,
-    PartitionKey: str,
-    ExplicitHashKey: str.optional(),
-    SequenceNumberForOrdering: str.optional(),
-  }),
-  PutRecords: z.object({
-    ...ref,
-    Records: z.array(z.object({ Data: blob, PartitionKey: str, ExplicitHashKey: str.optional() })),
-  }),
-  GetShardIterator: z.object({
-    ...ref,
-    ShardId: str,
-    ShardIteratorType: z.enum([
-      'AT_SEQUENCE_NUMBER',
-      'AFTER_SEQUENCE_NUMBER',
-      'TRIM_HORIZON',
-      'LATEST',
-      'AT_TIMESTAMP',
-    ]),
-    StartingSequenceNumber: str.optional(),
-    Timestamp: timestamp.optional(),
-  }),
-  GetRecords: z.object({ ShardIterator: str, Limit: int.optional(), StreamARN: str.optional() }),
-  AddTagsToStream: z.object({ ...ref, Tags: tagMap }),
-  RemoveTagsFromStream: z.object({ ...ref, TagKeys: z.array(str) }),
-  ListTagsForStream: z.object({
-    ...ref,
-    ExclusiveStartTagKey: str.optional(),
-    Limit: int.optional(),
-  }),
-  TagResource: z.object({ ResourceARN: str, Tags: tagMap }),
-  UntagResource: z.object({ ResourceARN: str, TagKeys: z.array(str) }),
-  ListTagsForResource: z.object({ ResourceARN: str }),
-} satisfies Record<string, z.ZodType>;
-
-type Schemas = typeof schemas;
 type Op = keyof Schemas;
 type Handlers = { [K in Op]: (m: KinesisModel, input: z.output<Schemas[K]>) => unknown };
 
@@ -139,6 +37,17 @@ const handlers: Handlers = {
   ListTagsForStream: (m, i) => m.listTagsForStream(i),
   TagResource: (m, i) => m.addTagsToStream({ ...byArn(i.ResourceARN), Tags: i.Tags }),
   UntagResource: (m, i) => m.removeTagsFromStream({ ...byArn(i.ResourceARN), TagKeys: i.TagKeys }),
+  SplitShard: (m, i) => m.splitShard(i),
+  MergeShards: (m, i) => m.mergeShards(i),
+  IncreaseStreamRetentionPeriod: (m, i) => m.increaseStreamRetentionPeriod(i),
+  DecreaseStreamRetentionPeriod: (m, i) => m.decreaseStreamRetentionPeriod(i),
+  EnableEnhancedMonitoring: (m, i) => m.enableEnhancedMonitoring(i),
+  DisableEnhancedMonitoring: (m, i) => m.disableEnhancedMonitoring(i),
+  UpdateStreamMode: (m, i) => m.updateStreamMode(i),
+  RegisterStreamConsumer: (m, i) => m.registerStreamConsumer(i),
+  DescribeStreamConsumer: (m, i) => m.describeStreamConsumer(i),
+  DeregisterStreamConsumer: (m, i) => m.deregisterStreamConsumer(i),
+  ListStreamConsumers: (m, i) => m.listStreamConsumers(i),
   ListTagsForResource: (m, i) => {
     // Unlike ListTagsForStream this call has no paging: return every tag.
     const all: { Key: string; Value: string }[] = [];
@@ -180,7 +89,11 @@ export class KinesisEndpoint implements ServiceEndpoint {
       if (!parsed.success) throw toValidationError(parsed.error.issues);
       const handler = handlers[op as Op] as (m: KinesisModel, input: unknown) => unknown;
       const result = handler(this.resolve(req.region), parsed.data);
-      return jsonResponse(toWire(result ?? {}), CONTENT_TYPE);
+      // Operations without output answer 200 with an empty body, as AWS does.
+      if (result === undefined) {
+        return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: '' };
+      }
+      return jsonResponse(toWire(result), CONTENT_TYPE);
     } catch (err) {
       return jsonErrorResponse(err, { contentType: CONTENT_TYPE });
     }
