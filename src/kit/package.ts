@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,10 @@ export async function packageStage(
   delete env.AWS_ACCESS_KEY_ID;
   delete env.AWS_SECRET_ACCESS_KEY;
   delete env.AWS_PROFILE;
+  // osls and serverless-esbuild leave build folders in the temporary directory: give them one of
+  // their own and remove it afterwards.
+  const scratch = await mkdtemp(join(tmpdir(), `kas-package-tmp-`));
+  env.TMPDIR = scratch;
   try {
     await run(
       'npx',
@@ -45,13 +49,18 @@ export async function packageStage(
       {
         cwd: PROJECT_ROOT,
         env,
-        timeout: 180_000,
+        // A hang guard only: on a loaded machine packaging takes minutes.
+        timeout: 600_000,
       },
     );
   } catch (err) {
+    // A temporary folder of ours that holds no package is of no use to anyone.
+    if (opts.outDir === undefined) await rm(dir, { recursive: true, force: true });
     const e = err as { stdout?: string; stderr?: string; message: string };
     const detail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n');
     throw new KitError(`sls package --stage ${stage} failed:\n${detail || e.message}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
   return dir;
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CONTROL_PREFIX, EMULATOR_ID } from '../../emulator/control.js';
 import { KitError } from '../../kit/errors.js';
@@ -33,12 +34,19 @@ async function deploy(ctx: Context): Promise<void> {
   const { endpoint, region } = ctx.target;
   if (endpoint && (await isEmbeddedEmulator(endpoint))) {
     const dir = await packageStage(ctx.stage, { region });
-    const res = await fetch(new URL(`${CONTROL_PREFIX}deploy`, endpoint), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ packageDir: dir, stackName: stackName(ctx.stage), region }),
-    });
-    const body = (await res.json()) as { message?: string; outputs?: Record<string, string> };
+    let res: Response;
+    let body: { message?: string; outputs?: Record<string, string> };
+    try {
+      res = await fetch(new URL(`${CONTROL_PREFIX}deploy`, endpoint), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ packageDir: dir, stackName: stackName(ctx.stage), region }),
+      });
+      body = (await res.json()) as typeof body;
+    } finally {
+      // The emulator has read the artifacts by the time it answers; the temporary package goes.
+      await rm(dir, { recursive: true, force: true });
+    }
     if (!res.ok)
       throw new KitError(`deploying into the emulator failed: ${body.message ?? res.status}`);
     ctx.print(
