@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Direction } from '../../autoscaler/alarm-contract.js';
 import { EXIT, KitError } from '../../kit/errors.js';
-import { readScalingLog } from '../../kit/scaling-log.js';
+import { formatScalingLogEntry, readScalingLog } from '../../kit/scaling-log.js';
 import { createStream, waitForStream } from '../../kit/streams.js';
 import { fire, subscribe, unsubscribe, type SubscribeInput } from '../../kit/subscription.js';
 import { realSleep } from '../../kit/time.js';
@@ -163,10 +163,7 @@ export function streamCommands(program: Command, run: Run): void {
           name,
           opts.limit,
         );
-        const lines = entries.map(
-          (e) =>
-            `${e.scaling_datetime}  ${e.scaling_type.padEnd(10)} ${String(e.shard_count).padStart(5)} -> ${String(e.target_shard_count).padEnd(5)} ${e.reason}`,
-        );
+        const lines = entries.map(formatScalingLogEntry);
         ctx.print(lines.length ? lines.join('\n') : `no scaling log entries for ${name}`, entries);
       }),
     );
