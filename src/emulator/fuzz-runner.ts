@@ -17,6 +17,9 @@ const IN_FLIGHT = 16;
  */
 const HANG_MS = 60_000;
 
+/** Errors AWS's JSON services send without a message. */
+const BARE_ERRORS = new Set(['SerializationException', 'UnknownOperationException']);
+
 export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -105,9 +108,10 @@ function shapeProblem(req: FuzzRequest, reply: Reply): string | undefined {
   const code = body.__type ?? reply.headers['x-amzn-errortype'];
   if (typeof code !== 'string' || code === '')
     return 'JSON error without __type or x-amzn-errortype';
-  // Real DynamoDB omits the message for a few errors (SerializationException, UnknownOperation).
+  // Real DynamoDB omits the message for a few errors, and Kinesis answers an unknown operation or
+  // an unparseable body with a bare `__type`.
   const message = body.message ?? body.Message;
-  if (typeof message !== 'string' && req.kind !== 'dynamodb')
+  if (typeof message !== 'string' && req.kind !== 'dynamodb' && !BARE_ERRORS.has(code))
     return `JSON error ${code} without message`;
   return undefined;
 }
