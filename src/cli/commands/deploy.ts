@@ -1,21 +1,7 @@
 import type { Command } from 'commander';
-import { CONTROL_PREFIX, EMULATOR_ID } from '../../emulator/control.js';
+import { isEmbeddedEmulator } from '../../kit/emulator.js';
 import { deployStage } from '../../kit/package.js';
 import type { Context, Run } from '../context.js';
-
-/** True when the endpoint is our embedded emulator (it answers `/_emulator/health`). */
-export async function isEmbeddedEmulator(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL(`${CONTROL_PREFIX}health`, endpoint), {
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { emulator?: string };
-    return body.emulator === EMULATOR_ID;
-  } catch {
-    return false;
-  }
-}
 
 export function deployCommand(program: Command, run: Run): void {
   program
