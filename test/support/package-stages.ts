@@ -9,4 +9,6 @@ export const PACKAGE_CONSUMERS = [
   'test/cli/cli.test.ts',
   'test/deployment/serverless-template.test.ts',
   'integration/scenarios.test.ts',
+  'integration/faults.test.ts',
+  'integration/fleet.test.ts',
 ];
