@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { clientConfig, createClients, type AwsTarget } from '../../src/aws/clients.js';
 import { findAutoscaler } from '../../src/kit/stack.js';
 import { realSleep } from '../../src/kit/time.js';
-import type { E2ETarget, TargetName } from '../target.js';
+import type { E2ETarget, TargetName } from './types.js';
 
 /**
  * Connects to a deployed autoscaler: by default over the network in real time (a running endpoint,

@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/emulator/clock.js';
 import { Emulator } from '../../src/emulator/emulator.js';
 import { packageStage } from '../../src/kit/package.js';
 import { stackName } from '../../src/kit/stack.js';
-import type { E2ETarget } from '../target.js';
+import type { E2ETarget } from './types.js';
 import { connectTarget } from './connect.js';
 
 const RESHARDING_MS = 30_000;
