@@ -1,5 +1,7 @@
 import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientConfig } from '../src/aws/clients.js';
 import { alarmNames, readAlarmContract, rewriteAlarm } from '../src/autoscaler/alarm-contract.js';
 import {
   alarmShardCounts,
@@ -53,6 +55,27 @@ async function hotStream(base: string): Promise<string> {
   return name;
 }
 
+/** Bodies of the messages in the stack's dead-letter queue (Lambda's invocation records). */
+async function deadLetters(target: E2ETarget): Promise<string[]> {
+  const sqs = new SQSClient(clientConfig({ endpoint: target.endpoint }, {}));
+  try {
+    const stage = target.stack.logTable.replace(/^kinesis-autoscaler-logs-/, '');
+    const { QueueUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: `kinesis-autoscaler-failed-${stage}` }),
+    );
+    const bodies: string[] = [];
+    for (;;) {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
+      );
+      if (!out.Messages?.length) return bodies;
+      bodies.push(...out.Messages.map((m) => m.Body ?? ''));
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
 describe(`fault injection on ${targetName}`, { timeout: 900_000 }, () => {
   it.for(['dynamodb', 'cloudwatch', 'kinesis'] as const)(
     '%s failing for longer than the retries: the reconciler recovers the stuck alarm',
@@ -72,6 +95,10 @@ describe(`fault injection on ${targetName}`, { timeout: 900_000 }, () => {
         const failures = t.lambdaLogs().filter((l) => l.includes(name) && l.includes('retryable'));
         expect(failures.length).toBeGreaterThanOrEqual(3);
       }
+
+      // Lambda gave up on the event: the on-failure destination has it.
+      const failed = await deadLetters(t);
+      expect(failed.some((body) => body.includes(alarmNames(name).up))).toBe(true);
 
       const report = await invokeReconciler(t);
       const mine = report.results.find((r) => r.streamName === name);

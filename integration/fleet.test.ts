@@ -20,7 +20,11 @@ import { packagedStage } from '../test/support/packages.js';
  * would spend the rate limits the scenario is about); the load is the metric CloudWatch would
  * receive from Kinesis: 90% of one shard's write capacity every minute from the trigger on.
  */
-const STREAMS = 200;
+/**
+ * `npm run fleet` runs the issue's 200 streams; `npm test` runs 20, because 200 cost about a minute
+ * of CPU (several minutes on a loaded machine), far over the suite's budget (see the README).
+ */
+const STREAMS = Number(process.env.FLEET_STREAMS ?? 20);
 const MINUTE = 60_000;
 const MIB = 1024 * 1024;
 const START = Date.UTC(2026, 2, 2, 9, 0, 0);
@@ -50,7 +54,15 @@ beforeAll(async () => {
   const stack = await emulator.deployPackage({ packageDir, stackName: 'kinesis-autoscaler-local' });
   clients = createClients({ endpoint: emulator.url, region: 'us-east-1' }, {});
   const { kinesis, cloudwatch } = emulator.region();
-  for (const name of names) kinesis.createStream({ StreamName: name, ShardCount: 1 });
+  // Min shards 2 keeps the scale-down alarms quiet once the streams are at their target, so the
+  // scenario measures the scale-up storm alone.
+  for (const name of names) {
+    kinesis.createStream({
+      StreamName: name,
+      ShardCount: 1,
+      Tags: { 'kinesis-autoscaler:min-shards': '2' },
+    });
+  }
   await clock.advance(kinesis.creatingMs);
   for (const name of names) {
     const pair = buildAlarmPair({
@@ -109,47 +121,58 @@ async function scalingRows(): Promise<ScalingLogEntry[]> {
   return rows;
 }
 
-describe('a fleet of 200 streams crossing their threshold in the same minute', () => {
-  it('scales every stream to its target within 15 minutes, once, leaving no alarm stuck', async () => {
-    const { kinesis, cloudwatch } = emulator.region();
-    const wall = performance.now();
-    const trigger = clock.now();
-    let reachedAt: number | undefined;
-    for (let minute = 0; minute < 15; minute++) {
-      loadMinute(clock.now());
-      await clock.advance(MINUTE);
-      const done = names.every((name) => {
-        const s = kinesis.describeStreamSummary({ StreamName: name }).StreamDescriptionSummary;
-        return s.StreamStatus === 'ACTIVE' && s.OpenShardCount === 2;
+describe(`a fleet of ${STREAMS} streams crossing their threshold in the same minute`, () => {
+  it(
+    'scales every stream to its target within 15 minutes, once, leaving no alarm stuck',
+    async () => {
+      const { kinesis, cloudwatch } = emulator.region();
+      const wall = performance.now();
+      const cpu = process.cpuUsage();
+      const trigger = clock.now();
+      let reachedAt: number | undefined;
+      for (let minute = 0; minute < 15; minute++) {
+        loadMinute(clock.now());
+        await clock.advance(MINUTE);
+        const done = names.every((name) => {
+          const s = kinesis.describeStreamSummary({ StreamName: name }).StreamDescriptionSummary;
+          return s.StreamStatus === 'ACTIVE' && s.OpenShardCount === 2;
+        });
+        if (done && reachedAt === undefined) reachedAt = clock.now();
+        // Two more minutes at target show that nothing is left stuck or scales again.
+        if (reachedAt !== undefined && clock.now() - reachedAt >= 2 * MINUTE) break;
+      }
+      const seconds = (performance.now() - wall) / 1000;
+      const used = process.cpuUsage(cpu);
+      // CPU time of this process (test, emulator and Lambda worker threads): the figure that does not
+      // depend on how busy the machine is.
+      const cpuSeconds = (used.user + used.system) / 1e6;
+      const rows = await scalingRows();
+      const alarms = cloudwatch.describeAlarms({
+        AlarmNames: names.flatMap((n) => Object.values(alarmNames(n))).slice(0, 100),
       });
-      if (done && reachedAt === undefined) reachedAt = clock.now();
-    }
-    const seconds = (performance.now() - wall) / 1000;
-    const rows = await scalingRows();
-    const alarms = cloudwatch.describeAlarms({
-      AlarmNames: names.flatMap((n) => Object.values(alarmNames(n))).slice(0, 100),
-    });
-    const stuck = names.flatMap((n) =>
-      cloudwatch
-        .describeAlarms({ AlarmNames: Object.values(alarmNames(n)) })
-        .MetricAlarms.filter((a) => a.StateValue === 'ALARM')
-        .map((a) => a.AlarmName),
-    );
-    const outcomes: Record<string, number> = {};
-    for (const d of decisions) outcomes[d.outcome] = (outcomes[d.outcome] ?? 0) + 1;
-    process.stderr.write(
-      `[fleet] ${STREAMS} streams: all at target after ${reachedAt === undefined ? 'never' : `${(reachedAt - trigger) / MINUTE} simulated min`}; ` +
-        `${rows.length} log rows; ${stuck.length} alarms in ALARM; decisions ${JSON.stringify(outcomes)}; ` +
-        `${lambdaLines} Lambda log lines; ${seconds.toFixed(1)} s wall\n`,
-    );
-    expect(alarms.MetricAlarms.length).toBeGreaterThan(0);
-    expect(reachedAt).toBeDefined();
-    expect(reachedAt! - trigger).toBeLessThanOrEqual(15 * MINUTE);
-    expect(stuck).toEqual([]);
-    expect(rows).toHaveLength(STREAMS);
-    expect(new Set(rows.map((r) => r.stream_name)).size).toBe(STREAMS);
-    for (const r of rows) {
-      expect(r).toMatchObject({ shard_count: 1, target_shard_count: 2, status: 'done' });
-    }
-  });
+      const stuck = names.flatMap((n) =>
+        cloudwatch
+          .describeAlarms({ AlarmNames: Object.values(alarmNames(n)) })
+          .MetricAlarms.filter((a) => a.StateValue === 'ALARM')
+          .map((a) => a.AlarmName),
+      );
+      const outcomes: Record<string, number> = {};
+      for (const d of decisions) outcomes[d.outcome] = (outcomes[d.outcome] ?? 0) + 1;
+      process.stderr.write(
+        `[fleet] ${STREAMS} streams: all at target after ${reachedAt === undefined ? 'never' : `${(reachedAt - trigger) / MINUTE} simulated min`}; ` +
+          `${rows.length} log rows; ${stuck.length} alarms in ALARM; decisions ${JSON.stringify(outcomes)}; ` +
+          `${lambdaLines} Lambda log lines; ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU\n`,
+      );
+      expect(alarms.MetricAlarms.length).toBeGreaterThan(0);
+      expect(reachedAt).toBeDefined();
+      expect(reachedAt! - trigger).toBeLessThanOrEqual(15 * MINUTE);
+      expect(stuck).toEqual([]);
+      expect(rows).toHaveLength(STREAMS);
+      expect(new Set(rows.map((r) => r.stream_name)).size).toBe(STREAMS);
+      for (const r of rows) {
+        expect(r).toMatchObject({ shard_count: 1, target_shard_count: 2, status: 'done' });
+      }
+    },
+    120_000 + STREAMS * 4_000,
+  );
 });

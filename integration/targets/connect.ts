@@ -34,6 +34,7 @@ export async function connectTarget(input: {
   return {
     name: input.name,
     clients,
+    endpoint: config.endpoint,
     lambda,
     stack,
     functionName: (d) =>

@@ -10,6 +10,8 @@ export type TargetName = (typeof TARGETS)[number];
 export interface E2ETarget {
   name: TargetName;
   clients: AwsClients;
+  /** The custom endpoint the clients talk to (emulator, LocalStack); undefined for AWS. */
+  endpoint: string | undefined;
   lambda: LambdaClient;
   stack: AutoscalerStack;
   /** Names the scaling functions of the deployed stack. */

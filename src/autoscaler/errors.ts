@@ -1,3 +1,5 @@
+import { errorMessage, errorName } from '../aws/errors.js';
+
 /**
  * Errors of the autoscaler, and how it reacts to AWS's.
  *
@@ -54,7 +56,6 @@ const NETWORK_CODES = new Set([
 ]);
 
 interface AwsLikeError {
-  name?: string;
   code?: string;
   message?: string;
   $retryable?: unknown;
@@ -65,17 +66,7 @@ function asAwsLike(err: unknown): AwsLikeError {
   return typeof err === 'object' && err !== null ? (err as AwsLikeError) : {};
 }
 
-export function errorName(err: unknown): string {
-  const e = asAwsLike(err);
-  return e.name ?? e.code ?? 'Error';
-}
-
-/** The error's message, whatever was thrown (SDK errors, strings, objects without a message). */
-export function errorMessage(err: unknown): string {
-  if (typeof err === 'string') return err;
-  const message = asAwsLike(err).message;
-  return typeof message === 'string' ? message : String(err);
-}
+export { errorMessage, errorName };
 
 /** `Name: message`, the form the decision log uses for AWS errors. */
 export function describeError(err: unknown): string {
