@@ -25,7 +25,8 @@ import { ConfigError, streamConfig, type ScalingConfig, type ServiceConfig } fro
 import { classifyError, errorName } from './errors.js';
 import { quotaRefusal } from './limits.js';
 import { fetchLoad } from './metrics.js';
-import { decide, type Decision } from './policy.js';
+import { decide, type Decision, type Explanation } from './policy.js';
+import { policyContext } from './policy-inputs.js';
 import {
   DAY_MS,
   operationsInLastDay,
@@ -66,6 +67,8 @@ export interface Outcome {
   shardCount?: number;
   targetShardCount?: number;
   detail: string;
+  /** The policy's inputs and the rule that fired, when the policy decided. */
+  explanation?: Explanation;
 }
 
 /** Thrown for failures Lambda should retry; everything permanent is turned into an Outcome. */
@@ -260,7 +263,9 @@ async function decideAndAct(
     load,
     config,
     operationsInLast24h: operations,
+    context: await policyContext(cloudwatch, stream, event.stateChangeTime, config),
   });
+  const explanation = decision.explanation;
 
   if (decision.action === 'none') {
     if (entry === 'down' && n <= config.minShards) {
@@ -271,6 +276,7 @@ async function decideAndAct(
         outcome: 'no-change',
         shardCount: n,
         detail: `${decision.reason}; scale-down alarm actions disabled at min shards`,
+        explanation,
       };
     }
     // A refused scaling re-arms its alarm so it is tried again next period while the condition
@@ -278,7 +284,13 @@ async function decideAndAct(
     // quota's reserve, say) would stay over-provisioned until some other scaling re-armed it. The
     // retries cost one small invocation a period and stop when the refusal or the condition ends.
     await rearm(cloudwatch, [event.alarmName], 'no scaling was possible');
-    return { ...withStream, outcome: 'no-change', shardCount: n, detail: decision.reason };
+    return {
+      ...withStream,
+      outcome: 'no-change',
+      shardCount: n,
+      detail: decision.reason,
+      explanation,
+    };
   }
 
   return scale(event, entry, deps, { contract, pair, config, decision, n });
@@ -315,6 +327,8 @@ async function scale(
     utilization: round(decision.load.peakUtilization),
     demand_utilization: round(decision.load.peakDemandUtilization),
     throttled_records: decision.load.throttledRecords,
+    rule: decision.explanation.rule,
+    explanation: decision.explanation,
     alarm_name: event.alarmName,
     event_id: event.messageId,
     expires_at: Math.floor((event.stateChangeTime + deps.config.scalingLogTtlDays * DAY_MS) / 1000),
@@ -350,7 +364,13 @@ async function scale(
   // From here the stream is resharding. If rewriting the alarms fails, the error is thrown so Lambda
   // retries, and the retry (or the next alarm) finds the alarms out of sync and repairs them.
   await rewritePair(cloudwatch, ctx.pair, decision.target, ctx.config);
-  return { ...base, outcome: 'scaled', targetShardCount: decision.target, detail: decision.reason };
+  return {
+    ...base,
+    outcome: 'scaled',
+    targetShardCount: decision.target,
+    detail: decision.reason,
+    explanation: decision.explanation,
+  };
 }
 
 interface AlarmPair {

@@ -6,6 +6,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Direction } from './alarm-contract.js';
+import type { Explanation, Rule } from './policy.js';
 
 /** One row of the scaling log (keys and attribute names as in the Python original, plus ours). */
 export interface ScalingLogEntry {
@@ -19,6 +20,10 @@ export interface ScalingLogEntry {
   utilization: number;
   demand_utilization: number;
   throttled_records: number;
+  /** The policy rule that set the target (absent on rows written before rules were logged). */
+  rule?: Rule;
+  /** The policy's inputs and intermediate figures (a map in DynamoDB). */
+  explanation?: Explanation;
   alarm_name: string;
   event_id: string;
   /** Epoch seconds; DynamoDB's TTL removes the row after this. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorMessage } from '../aws/errors.js';
 import { AwsError } from './protocol/errors.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from './protocol/types.js';
 
@@ -63,7 +64,7 @@ export class ControlEndpoint implements ServiceEndpoint {
       throw new AwsError('NotFound', `no emulator control endpoint ${req.method} ${req.path}`, 404);
     } catch (err) {
       const e =
-        err instanceof AwsError ? err : new AwsError('DeployFailed', (err as Error).message, 400);
+        err instanceof AwsError ? err : new AwsError('DeployFailed', errorMessage(err), 400);
       return json(e.status, { __type: e.code, message: e.message });
     }
   }

@@ -4,14 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsError, toAwsError } from './protocol/errors.js';
 import { jsonErrorResponse } from './protocol/json.js';
 import { queryErrorResponse } from './protocol/query.js';
-import type { AwsRequest, AwsResponse, ServiceEndpoint } from './protocol/types.js';
-
-/** A service that needs the raw Node request (DynamoDB is served by dynalite's own handler). */
-export interface RawEndpoint {
-  readonly name: string;
-  acceptsRaw(req: http.IncomingMessage): boolean;
-  handleRaw(req: http.IncomingMessage, res: http.ServerResponse): void;
-}
+import type { AwsRequest, AwsResponse, RawEndpoint, ServiceEndpoint } from './protocol/types.js';
 
 export interface EdgeServerOptions {
   endpoints: ServiceEndpoint[];

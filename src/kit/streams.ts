@@ -5,6 +5,7 @@ import {
   type KinesisClient,
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
+import { errorName } from '../aws/errors.js';
 import { KitError, EXIT } from './errors.js';
 import { plural } from './text.js';
 import type { Sleep } from './time.js';
@@ -19,7 +20,7 @@ export async function describeStream(
       throw new KitError(`stream ${name}: empty DescribeStreamSummary answer`);
     return out.StreamDescriptionSummary;
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException')
+    if (errorName(err) === 'ResourceNotFoundException')
       throw new KitError(`stream ${name} does not exist`);
     throw err;
   }
@@ -48,7 +49,7 @@ export async function createStream(
       ),
     );
   } catch (err) {
-    if ((err as Error).name === 'ResourceInUseException')
+    if (errorName(err) === 'ResourceInUseException')
       throw new KitError(`stream ${input.name} already exists`);
     throw err;
   }

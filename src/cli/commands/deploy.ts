@@ -5,8 +5,7 @@ import { isEmbeddedEmulator } from '../../kit/emulator.js';
 import { KitError } from '../../kit/errors.js';
 import { PROJECT_ROOT, packageStage } from '../../kit/package.js';
 import { stackName } from '../../kit/stack.js';
-import type { Context } from '../context.js';
-import type { Run } from '../program.js';
+import type { Context, Run } from '../context.js';
 
 export function deployCommand(program: Command, run: Run): void {
   program

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator, SERVICE_NAMES } from '../../emulator/emulator.js';
 import { PROJECT_ROOT, packageStage } from '../../kit/package.js';
 import { stackName } from '../../kit/stack.js';
-import type { Io } from '../context.js';
-import type { Run } from '../program.js';
+import type { Io, Run } from '../context.js';
 import { number, positiveInt } from '../options.js';
 
 export interface LocalOptions {

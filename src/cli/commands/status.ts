@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { logTableName } from '../../kit/stack.js';
 import { collectStatus, type AlarmStatus, type StreamStatus } from '../../kit/status.js';
 import { realSleep } from '../../kit/time.js';
-import type { Context } from '../context.js';
-import type { Run } from '../program.js';
+import type { Context, Run } from '../context.js';
 import { number, positiveInt } from '../options.js';
 
 function alarmCell(a: AlarmStatus | undefined): string {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Direction } from '../../autoscaler/alarm-contract.js';
 import { EXIT, KitError } from '../../kit/errors.js';
-import { readScalingLog } from '../../kit/scaling-log.js';
+import { formatScalingLogEntry, readScalingLog } from '../../kit/scaling-log.js';
 import { createStream, describeStream, waitForStream } from '../../kit/streams.js';
 import {
   checkThresholds,
@@ -12,7 +12,7 @@ import {
 } from '../../kit/subscription.js';
 import { plural } from '../../kit/text.js';
 import { realSleep } from '../../kit/time.js';
-import type { Run } from '../program.js';
+import type { Run } from '../context.js';
 import { number, positiveInt, subscribeOptions, type SubscribeFlags } from '../options.js';
 
 export function streamCommands(program: Command, run: Run): void {
@@ -197,10 +197,7 @@ export function streamCommands(program: Command, run: Run): void {
         );
         // A deleted stream keeps its log; a name with neither stream nor log is a mistake.
         if (entries.length === 0) await describeStream(ctx.clients.kinesis, name);
-        const lines = entries.map(
-          (e) =>
-            `${e.scaling_datetime}  ${e.scaling_type.padEnd(10)} ${String(e.shard_count).padStart(5)} -> ${String(e.target_shard_count).padEnd(5)} ${e.reason}`,
-        );
+        const lines = entries.map(formatScalingLogEntry);
         ctx.print(lines.length ? lines.join('\n') : `no scaling log entries for ${name}`, entries);
       }),
     );

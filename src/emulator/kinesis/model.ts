@@ -1,59 +1,67 @@
 /**
- * Kinesis Data Streams state and rules for one region, without HTTP.
- *
- * Resharding-time model: UpdateShardCount puts the stream in UPDATING for `reshardingMs` of clock
- * time; during that time the old shards stay open and take reads and writes at their old capacity.
- * When the time is up the whole reshard happens at once, as the splits and merges AWS would run:
- * every old open shard is split at the new uniform boundaries that fall inside it, then pieces that
- * belong to the same new shard are merged pairwise. Pieces and partial merges are short-lived shards
- * (created and closed at the same instant, no records) so lineage stays a chain of real
- * split/merge steps with at most two parents per shard. The account shard quota is checked against
- * the peak open count of that plan (all pieces open at once), which is how the temporary shards of
- * resharding count against it.
- *
- * Throughput rule: every shard admits at most 1 MiB and 1,000 records per clock second (the window
- * is the integer second `floor(now / 1000)`); a record's size is its data plus its partition key
- * bytes. The first record of a second is always admitted by size so a maximal 1 MiB record can be
- * written at all. `ingest` applies the same per-shard caps to aggregate traffic spread evenly over the
- * open shards, with its own accounting (it does not share the per-second windows of single puts).
+ * Kinesis Data Streams state and rules for one region, without HTTP: the facade that the protocol
+ * adapter, the emulator and simulations call. Stream lifecycle, listing and tags live here; the
+ * other concerns have their own modules:
+ * - store.ts: the streams, shard creation, lookups, retention trimming;
+ * - writes.ts / reads.ts: the data plane and its throughput rules;
+ * - scaling.ts: UpdateShardCount and the account quota; resharding.ts: the pure resharding plan;
+ * - metrics.ts: per-minute CloudWatch metrics; validation.ts: value rules.
  */
-import { createHash } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { MetricSink } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
+import { Consumers } from './consumers.js';
+import {
+  DAY_MS,
+  DEFAULT_RETENTION_HOURS,
+  MiB,
+  LARGE_QUOTA_REGIONS,
+  MAX_SHARDS_PER_STREAM,
+  NEXT_TOKEN_TTL_MS,
+  ON_DEMAND_SHARD_COUNT,
+} from './limits.js';
+import { addStat, KinesisMetrics, MINUTE_MS, SHARD_LEVEL_METRICS } from './metrics.js';
+import { Reads, type GetRecordsOutput, type GetShardIteratorInput } from './reads.js';
+import { uniformStart } from './resharding.js';
+import { Scaling } from './scaling.js';
+import { decodeToken, encodeToken, StreamStore } from './store.js';
+import type {
+  IngestInput,
+  IngestResult,
+  PutRecordInput,
+  PutRecordsEntry,
+  PutRecordsResultEntry,
+  Shard,
+  ShardFilterType,
+  ShardState,
+  StreamDescription,
+  StreamDescriptionSummary,
+  StreamMode,
+  StreamRef,
+  StreamState,
+  StreamStatus,
+} from './types.js';
+import {
+  constraint,
+  invalidArgument,
+  shardIndexOf,
+  validateInt,
+  validateStreamName,
+  validateTags,
+} from './validation.js';
+import { Writes } from './writes.js';
 
-export const HASH_KEY_SPACE = 1n << 128n;
-export const MAX_HASH_KEY = HASH_KEY_SPACE - 1n;
-export const MiB = 1024 * 1024;
-export const SHARD_WRITE_BYTES_PER_SECOND = MiB;
-export const SHARD_WRITE_RECORDS_PER_SECOND = 1000;
-export const MAX_SCALING_OPS_PER_24H = 10;
-export const MAX_SHARDS_PER_STREAM = 10_000;
-export const ON_DEMAND_SHARD_COUNT = 4;
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
-const RETENTION_HOURS = 24;
-const RETENTION_MS = RETENTION_HOURS * 3_600_000;
-const ITERATOR_TTL_MS = 300_000;
-const NEXT_TOKEN_TTL_MS = 300_000;
-const MAX_GET_RECORDS_BYTES = 10 * MiB;
-const MAX_PUT_RECORDS_REQUEST_BYTES = 5 * MiB;
-/** AWS sequence numbers are 56-digit decimals; a fixed width keeps string order equal to numeric order. */
-const SEQ_BASE = 49n * 10n ** 54n;
-const STREAM_NAME_PATTERN = /^[a-zA-Z0-9_.-]+$/;
-const LARGE_QUOTA_REGIONS = new Set(['us-east-1', 'us-west-2', 'eu-west-1']);
-
-export type StreamStatus = 'CREATING' | 'DELETING' | 'ACTIVE' | 'UPDATING';
-export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
-export type ShardIteratorType =
-  'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
-export type ShardFilterType =
-  | 'AFTER_SHARD_ID'
-  | 'AT_TRIM_HORIZON'
-  | 'FROM_TRIM_HORIZON'
-  | 'AT_LATEST'
-  | 'AT_TIMESTAMP'
-  | 'FROM_TIMESTAMP';
+export * from './types.js';
+export { HASH_KEY_SPACE, MAX_HASH_KEY, uniformStart } from './resharding.js';
+export { hashKeyOf, shardIdFor } from './store.js';
+export {
+  MAX_SCALING_OPS_PER_24H,
+  MAX_SHARDS_PER_STREAM,
+  MiB,
+  ON_DEMAND_SHARD_COUNT,
+  SHARD_WRITE_BYTES_PER_SECOND,
+  SHARD_WRITE_RECORDS_PER_SECOND,
+} from './limits.js';
 
 export interface KinesisModelOptions {
   clock: Clock;
@@ -67,227 +75,31 @@ export interface KinesisModelOptions {
   /** How long a deleted stream stays DELETING before it disappears (default: creatingMs). */
   deletingMs?: number;
   accountShardLimit?: number;
+  /**
+   * Most record bytes (data plus partition keys) kept per stream, default 128 MiB. Past it the
+   * oldest records are dropped before their retention period is over, so memory stays flat under
+   * sustained load; the emulator's own metric `Emulator/Kinesis RecordsDroppedByByteCap` counts them.
+   */
+  maxStreamBytes?: number;
 }
 
-export interface StreamRef {
-  StreamName?: string | undefined;
-  StreamARN?: string | undefined;
-}
-
-export interface Shard {
-  ShardId: string;
-  ParentShardId?: string;
-  AdjacentParentShardId?: string;
-  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
-  SequenceNumberRange: { StartingSequenceNumber: string; EndingSequenceNumber?: string };
-}
-
-export interface ChildShard {
-  ShardId: string;
-  ParentShards: string[];
-  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
-}
-
-export interface KinesisRecord {
-  SequenceNumber: string;
-  ApproximateArrivalTimestamp: Date;
-  Data: Uint8Array;
-  PartitionKey: string;
-}
-
-export interface StreamDescription {
-  StreamName: string;
-  StreamARN: string;
-  StreamStatus: StreamStatus;
-  StreamModeDetails: { StreamMode: StreamMode };
-  Shards: Shard[];
-  HasMoreShards: boolean;
-  RetentionPeriodHours: number;
-  StreamCreationTimestamp: Date;
-  EnhancedMonitoring: { ShardLevelMetrics: string[] }[];
-  EncryptionType: 'NONE';
-}
-
-export interface StreamDescriptionSummary {
-  StreamName: string;
-  StreamARN: string;
-  StreamStatus: StreamStatus;
-  StreamModeDetails: { StreamMode: StreamMode };
-  RetentionPeriodHours: number;
-  StreamCreationTimestamp: Date;
-  EnhancedMonitoring: { ShardLevelMetrics: string[] }[];
-  EncryptionType: 'NONE';
-  OpenShardCount: number;
-  ConsumerCount: number;
-}
-
-export interface PutRecordInput extends StreamRef {
-  Data: Uint8Array;
-  PartitionKey: string;
-  ExplicitHashKey?: string | undefined;
-  SequenceNumberForOrdering?: string | undefined;
-}
-
-export interface PutRecordsEntry {
-  Data: Uint8Array;
-  PartitionKey: string;
-  ExplicitHashKey?: string | undefined;
-}
-
-export type PutRecordsResultEntry =
-  { SequenceNumber: string; ShardId: string } | { ErrorCode: string; ErrorMessage: string };
-
-export interface IngestInput {
-  bytesPerSecond: number;
-  recordsPerSecond: number;
-  seconds: number;
-}
-
-export interface IngestResult {
-  acceptedBytes: number;
-  acceptedRecords: number;
-  throttledRecords: number;
-  throttledBytes: number;
-}
-
-interface StoredRecord {
-  seq: bigint;
-  data: Uint8Array;
-  partitionKey: string;
-  arrival: number;
-}
-
-interface ShardState {
-  id: string;
-  index: number;
-  parent?: string;
-  adjacentParent?: string;
-  start: bigint;
-  end: bigint;
-  startSeq: bigint;
-  endSeq?: bigint;
-  createdAt: number;
-  closedAt?: number;
-  records: StoredRecord[];
-  winSecond: number;
-  winBytes: number;
-  winRecords: number;
-}
-
-interface StreamState {
-  name: string;
-  arn: string;
-  status: StreamStatus;
-  mode: StreamMode;
-  createdAt: number;
-  /** Every shard not yet expired, in id order. */
-  shards: ShardState[];
-  /** Open shards sorted by starting hash key, for routing writes. */
-  open: ShardState[];
-  nextShardIndex: number;
-  tags: Map<string, string>;
-  /** Clock times of accepted UpdateShardCount calls, for the rolling 24 h limit. */
-  scalingOps: number[];
-  timer?: TimerHandle;
-  /** Peak open shards while UPDATING (the temporary shards of the planned reshard). */
-  peakOpenShards?: number;
-}
-
-interface Stat {
-  sum: number;
-  count: number;
-  min: number;
-  max: number;
-}
-
-const METRIC_UNITS: Record<string, string> = {
-  IncomingBytes: 'Bytes',
-  IncomingRecords: 'Count',
-  'PutRecord.Bytes': 'Bytes',
-  'PutRecord.Success': 'Count',
-  'PutRecords.Bytes': 'Bytes',
-  'PutRecords.TotalRecords': 'Count',
-  'PutRecords.SuccessfulRecords': 'Count',
-  'PutRecords.FailedRecords': 'Count',
-  'PutRecords.ThrottledRecords': 'Count',
-  'PutRecords.Success': 'Count',
-  WriteProvisionedThroughputExceeded: 'Count',
-  'GetRecords.Bytes': 'Bytes',
-  'GetRecords.Records': 'Count',
-  'GetRecords.Success': 'Count',
-  'GetRecords.IteratorAgeMilliseconds': 'Milliseconds',
-};
-
-/** The 1-based JSON member path AWS uses in validation messages. */
-const constraint = (field: string, value: unknown, rule: string) =>
-  new AwsError(
-    'ValidationException',
-    `1 validation error detected: Value ${value === undefined ? 'null' : `'${String(value)}'`} at '${field}' failed to satisfy constraint: ${rule}`,
-  );
-
-const invalidArgument = (message: string) => new AwsError('InvalidArgumentException', message);
-
-export const shardIdFor = (index: number) => `shardId-${String(index).padStart(12, '0')}`;
-
-/** Start of the j-th of `count` uniform hash key ranges (AWS's own split of the key space). */
-export const uniformStart = (j: number, count: number) =>
-  (BigInt(j) * HASH_KEY_SPACE) / BigInt(count);
-
-export function hashKeyOf(partitionKey: string): bigint {
-  return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
-}
-
-function encodeToken(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
-}
-
-function decodeToken(token: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function lowerBound(records: StoredRecord[], seq: bigint): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (records[mid]!.seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function addStat(bucket: Map<string, Stat>, metric: string, value: number, samples = 1): void {
-  const s = bucket.get(metric);
-  if (s) {
-    s.sum += value * samples;
-    s.count += samples;
-    s.min = Math.min(s.min, value);
-    s.max = Math.max(s.max, value);
-  } else {
-    bucket.set(metric, { sum: value * samples, count: samples, min: value, max: value });
-  }
-}
+export const DEFAULT_MAX_STREAM_BYTES = 128 * MiB;
 
 export class KinesisModel {
   readonly region: string;
   readonly accountId: string;
   readonly accountShardLimit: number;
+  readonly reshardingMs: number;
+  readonly store: StreamStore;
   private readonly clock: Clock;
-  private readonly sink: MetricSink;
-  private readonly reshardingMs: number;
-  private readonly creatingMs: number;
+  private readonly metrics: KinesisMetrics;
+  private readonly reads: Reads;
+  private readonly writes: Writes;
+  private readonly scaling: Scaling;
+  private readonly consumers: Consumers;
+  readonly creatingMs: number;
   private readonly deletingMs: number;
-  private readonly streams = new Map<string, StreamState>();
-  private seqCounter = 0n;
-  /** stream name -> minute start -> metric name -> statistic set */
-  private readonly pendingMetrics = new Map<string, Map<number, Map<string, Stat>>>();
+  private readonly streams: Map<string, StreamState>;
   private readonly timers = new Set<TimerHandle>();
   private alignTimer: TimerHandle | undefined;
   private minuteTimer: TimerHandle | undefined;
@@ -296,12 +108,23 @@ export class KinesisModel {
     this.clock = opts.clock;
     this.region = opts.region;
     this.accountId = opts.accountId;
-    this.sink = opts.metrics;
+    this.store = new StreamStore(
+      opts.clock,
+      opts.region,
+      opts.accountId,
+      opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES,
+    );
+    this.streams = this.store.streams;
+    this.metrics = new KinesisMetrics(opts.metrics);
+    this.reads = new Reads(this.store, this.metrics);
+    this.writes = new Writes(this.store, this.metrics);
     this.reshardingMs = opts.reshardingMs ?? 30_000;
     this.creatingMs = opts.creatingMs ?? 500;
     this.deletingMs = opts.deletingMs ?? this.creatingMs;
     this.accountShardLimit =
       opts.accountShardLimit ?? (LARGE_QUOTA_REGIONS.has(opts.region) ? 20_000 : 1_000);
+    this.scaling = new Scaling(this);
+    this.consumers = new Consumers(this);
     // A minute's datum can only be published once the minute is over, so tick on minute boundaries.
     const now = this.clock.now();
     const toBoundary = MINUTE_MS - (((now % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
@@ -367,11 +190,11 @@ export class KinesisModel {
         `A stream cannot have more than ${MAX_SHARDS_PER_STREAM} shards; requested ${count}.`,
       );
     }
-    if (mode === 'PROVISIONED') this.checkAccountQuota(count);
+    if (mode === 'PROVISIONED') this.scaling.checkAccountQuota(count);
     const now = this.clock.now();
     const stream: StreamState = {
       name: input.StreamName,
-      arn: this.arnOf(input.StreamName),
+      arn: this.store.arnOf(input.StreamName),
       status: 'CREATING',
       mode,
       createdAt: now,
@@ -380,9 +203,16 @@ export class KinesisModel {
       nextShardIndex: 0,
       tags: new Map(Object.entries(input.Tags ?? {})),
       scalingOps: [],
+      retentionHours: DEFAULT_RETENTION_HOURS,
+      shardLevelMetrics: new Set(),
+      consumers: new Map(),
+      arrivals: [],
+      arrivalsHead: 0,
+      storedBytes: 0,
+      modeChanges: [],
     };
     for (let j = 0; j < count; j++) {
-      this.newShard(stream, uniformStart(j, count), uniformStart(j + 1, count) - 1n, now);
+      this.store.newShard(stream, uniformStart(j, count), uniformStart(j + 1, count) - 1n, now);
     }
     stream.open = [...stream.shards];
     this.streams.set(stream.name, stream);
@@ -391,9 +221,15 @@ export class KinesisModel {
     });
   }
 
-  deleteStream(ref: StreamRef): void {
-    const stream = this.requireStream(ref);
+  deleteStream(ref: StreamRef & { EnforceConsumerDeletion?: boolean | undefined }): void {
+    const stream = this.store.requireStream(ref);
     if (stream.status === 'DELETING') return;
+    if (stream.consumers.size > 0 && !ref.EnforceConsumerDeletion) {
+      throw new AwsError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.accountId} has registered consumers; deregister them or set EnforceConsumerDeletion.`,
+      );
+    }
     stream.status = 'DELETING';
     this.schedule(stream, this.deletingMs, () => {
       if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
@@ -404,8 +240,8 @@ export class KinesisModel {
     input: StreamRef & { Limit?: number | undefined; ExclusiveStartShardId?: string | undefined },
   ): { StreamDescription: StreamDescription } {
     if (input.Limit !== undefined) validateInt(input.Limit, 'limit', 1, 10_000);
-    const stream = this.requireStream(input);
-    this.expire(stream);
+    const stream = this.store.requireStream(input);
+    this.store.expire(stream);
     const after = input.ExclusiveStartShardId
       ? shardIndexOf(input.ExclusiveStartShardId, 'exclusiveStartShardId')
       : -1;
@@ -417,30 +253,30 @@ export class KinesisModel {
         StreamARN: stream.arn,
         StreamStatus: stream.status,
         StreamModeDetails: { StreamMode: stream.mode },
-        Shards: candidates.slice(0, limit).map((s) => this.shardView(s)),
+        Shards: candidates.slice(0, limit).map((s) => this.store.shardView(s)),
         HasMoreShards: candidates.length > limit,
-        RetentionPeriodHours: RETENTION_HOURS,
+        RetentionPeriodHours: stream.retentionHours,
         StreamCreationTimestamp: new Date(stream.createdAt),
-        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+        EnhancedMonitoring: [{ ShardLevelMetrics: [...stream.shardLevelMetrics] }],
         EncryptionType: 'NONE',
       },
     };
   }
 
   describeStreamSummary(ref: StreamRef): { StreamDescriptionSummary: StreamDescriptionSummary } {
-    const stream = this.requireStream(ref);
+    const stream = this.store.requireStream(ref);
     return {
       StreamDescriptionSummary: {
         StreamName: stream.name,
         StreamARN: stream.arn,
         StreamStatus: stream.status,
         StreamModeDetails: { StreamMode: stream.mode },
-        RetentionPeriodHours: RETENTION_HOURS,
+        RetentionPeriodHours: stream.retentionHours,
         StreamCreationTimestamp: new Date(stream.createdAt),
-        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+        EnhancedMonitoring: [{ ShardLevelMetrics: [...stream.shardLevelMetrics] }],
         EncryptionType: 'NONE',
         OpenShardCount: stream.open.length,
-        ConsumerCount: 0,
+        ConsumerCount: stream.consumers.size,
       },
     };
   }
@@ -534,7 +370,7 @@ export class KinesisModel {
         );
       }
       const s = this.streams.get(token.stream);
-      if (!s || s.createdAt !== token.created) throw this.notFound(token.stream);
+      if (!s || s.createdAt !== token.created) throw this.store.notFound(token.stream);
       stream = s;
       after = token.after;
       filter = token.filter as typeof filter;
@@ -542,12 +378,12 @@ export class KinesisModel {
       if (input.StreamName === undefined && input.StreamARN === undefined) {
         throw invalidArgument('Either NextToken or StreamName/StreamARN must be provided.');
       }
-      stream = this.requireStream(input);
+      stream = this.store.requireStream(input);
       if (
         input.StreamCreationTimestamp !== undefined &&
         input.StreamCreationTimestamp.getTime() !== stream.createdAt
       ) {
-        throw this.notFound(stream.name);
+        throw this.store.notFound(stream.name);
       }
       after = input.ExclusiveStartShardId
         ? shardIndexOf(input.ExclusiveStartShardId, 'exclusiveStartShardId')
@@ -569,8 +405,8 @@ export class KinesisModel {
         }
       }
     }
-    this.expire(stream);
-    const horizon = Math.max(now - RETENTION_MS, stream.createdAt);
+    this.store.expire(stream);
+    const horizon = Math.max(this.store.retentionHorizon(stream), stream.createdAt);
     const openAt = (s: ShardState, t: number) =>
       s.createdAt <= t && (s.closedAt === undefined || s.closedAt > t);
     const matches = (s: ShardState): boolean => {
@@ -601,7 +437,7 @@ export class KinesisModel {
     const limit = Math.min(input.MaxResults ?? 1000, 1000);
     const page = candidates.slice(0, limit);
     const result: { Shards: Shard[]; NextToken?: string } = {
-      Shards: page.map((s) => this.shardView(s)),
+      Shards: page.map((s) => this.store.shardView(s)),
     };
     if (candidates.length > limit) {
       result.NextToken = encodeToken({
@@ -625,7 +461,7 @@ export class KinesisModel {
     for (const s of this.streams.values()) if (s.mode === 'ON_DEMAND') onDemand++;
     return {
       ShardLimit: this.accountShardLimit,
-      OpenShardCount: this.accountOpenShards(),
+      OpenShardCount: this.scaling.accountOpenShards(),
       OnDemandStreamCount: onDemand,
       OnDemandStreamCountLimit: 50,
     };
@@ -633,216 +469,157 @@ export class KinesisModel {
 
   // ---------------------------------------------------------------- resharding
 
-  updateShardCount(input: StreamRef & { TargetShardCount: number; ScalingType: string }): {
-    StreamName: string;
-    StreamARN: string;
-    CurrentShardCount: number;
-    TargetShardCount: number;
-  } {
-    validateInt(input.TargetShardCount, 'targetShardCount', 1, 100_000);
-    if (input.ScalingType !== 'UNIFORM_SCALING') {
-      throw constraint(
-        'scalingType',
-        input.ScalingType,
-        'Member must satisfy enum value set: [UNIFORM_SCALING]',
-      );
-    }
-    const stream = this.requireStream(input);
-    if (stream.mode === 'ON_DEMAND') {
-      throw new AwsError(
-        'ValidationException',
-        `UpdateShardCount is not supported for stream ${stream.name} under account ${this.accountId} because it is in ON_DEMAND capacity mode.`,
-      );
-    }
+  updateShardCount(input: StreamRef & { TargetShardCount: number; ScalingType: string }) {
+    return this.scaling.updateShardCount(input);
+  }
+
+  /** Number of UpdateShardCount calls still allowed in the current rolling 24 hours. */
+  scalingOperationsLeft(ref: StreamRef): number {
+    return this.scaling.scalingOperationsLeft(ref);
+  }
+
+  splitShard(input: StreamRef & { ShardToSplit: string; NewStartingHashKey: string }): void {
+    this.scaling.splitShard(input);
+  }
+
+  mergeShards(input: StreamRef & { ShardToMerge: string; AdjacentShardToMerge: string }): void {
+    this.scaling.mergeShards(input);
+  }
+
+  /** At most twice per rolling 24 hours per stream, as AWS allows capacity mode switches. */
+  updateStreamMode(input: { StreamARN: string; StreamModeDetails: { StreamMode: StreamMode } }) {
+    const stream = this.store.requireStream({ StreamARN: input.StreamARN });
+    const mode = input.StreamModeDetails.StreamMode;
     if (stream.status !== 'ACTIVE') {
       throw new AwsError(
         'ResourceInUseException',
         `Stream ${stream.name} under account ${this.accountId} not ACTIVE, instead in state ${stream.status}`,
       );
     }
-    const current = stream.open.length;
-    const target = input.TargetShardCount;
-    if (target === current) {
+    if (stream.mode === mode) {
       throw invalidArgument(
-        `UpdateShardCount target shard count ${target} is the same as the current open shard count of stream ${stream.name} under account ${this.accountId}.`,
-      );
-    }
-    if (target > 2 * current) {
-      throw new AwsError(
-        'LimitExceededException',
-        `UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: ${current}, Target shard count: ${target}`,
-      );
-    }
-    if (2 * target < current) {
-      throw new AwsError(
-        'LimitExceededException',
-        `UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: ${current}, Target shard count: ${target}`,
-      );
-    }
-    if (target > MAX_SHARDS_PER_STREAM) {
-      throw new AwsError(
-        'LimitExceededException',
-        `UpdateShardCount cannot scale up over ${MAX_SHARDS_PER_STREAM} shards in a stream. Current open shard count: ${current}, Target shard count: ${target}`,
+        `Stream ${stream.name} under account ${this.accountId} is already in ${mode} mode.`,
       );
     }
     const now = this.clock.now();
-    stream.scalingOps = stream.scalingOps.filter((t) => t > now - DAY_MS);
-    if (stream.scalingOps.length >= MAX_SCALING_OPS_PER_24H) {
-      const nextAllowed = new Date(stream.scalingOps[0]! + DAY_MS).toISOString();
+    stream.modeChanges = stream.modeChanges.filter((t) => t > now - DAY_MS);
+    if (stream.modeChanges.length >= 2) {
       throw new AwsError(
         'LimitExceededException',
-        `UpdateShardCount cannot be called more than ${MAX_SCALING_OPS_PER_24H} times in a rolling 24 hour period for stream ${stream.name} under account ${this.accountId}. The next scaling operation is allowed after ${nextAllowed}.`,
+        `Stream ${stream.name} under account ${this.accountId} has already switched capacity mode twice in the last 24 hours.`,
       );
     }
-    const peak = peakOpenDuringReshard(stream.open, target);
-    this.checkAccountQuota(peak - current);
-    stream.scalingOps.push(now);
+    if (mode === 'PROVISIONED') this.scaling.checkAccountQuota(stream.open.length);
+    stream.modeChanges.push(now);
     stream.status = 'UPDATING';
-    stream.peakOpenShards = peak;
     this.schedule(stream, this.reshardingMs, () => {
-      this.reshard(stream, target);
+      stream.mode = mode;
       stream.status = 'ACTIVE';
-      delete stream.peakOpenShards;
     });
+  }
+
+  // ---------------------------------------------------------------- retention and monitoring
+
+  increaseStreamRetentionPeriod(input: StreamRef & { RetentionPeriodHours: number }): void {
+    validateInt(input.RetentionPeriodHours, 'retentionPeriodHours', 1, 8760);
+    const stream = this.store.requireStream(input);
+    const hours = input.RetentionPeriodHours;
+    if (hours < 24) {
+      throw invalidArgument(
+        `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
+      );
+    }
+    if (hours < stream.retentionHours) {
+      throw invalidArgument(
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be shorter than existing retention period (${stream.retentionHours} hours). Use DecreaseRetentionPeriod API.`,
+      );
+    }
+    stream.retentionHours = hours;
+  }
+
+  decreaseStreamRetentionPeriod(input: StreamRef & { RetentionPeriodHours: number }): void {
+    validateInt(input.RetentionPeriodHours, 'retentionPeriodHours', 1, 8760);
+    const stream = this.store.requireStream(input);
+    const hours = input.RetentionPeriodHours;
+    if (hours < 24) {
+      throw invalidArgument(
+        `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
+      );
+    }
+    if (hours > stream.retentionHours) {
+      throw invalidArgument(
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be longer than existing retention period (${stream.retentionHours} hours). Use IncreaseRetentionPeriod API.`,
+      );
+    }
+    stream.retentionHours = hours;
+    this.store.expire(stream);
+  }
+
+  enableEnhancedMonitoring(input: StreamRef & { ShardLevelMetrics: string[] }) {
+    return this.setMonitoring(input, true);
+  }
+
+  disableEnhancedMonitoring(input: StreamRef & { ShardLevelMetrics: string[] }) {
+    return this.setMonitoring(input, false);
+  }
+
+  private setMonitoring(input: StreamRef & { ShardLevelMetrics: string[] }, on: boolean) {
+    const stream = this.store.requireStream(input);
+    const requested = input.ShardLevelMetrics.flatMap((m) =>
+      m === 'ALL' ? [...SHARD_LEVEL_METRICS] : [m],
+    );
+    const current = [...stream.shardLevelMetrics];
+    for (const m of requested) {
+      if (on) stream.shardLevelMetrics.add(m);
+      else stream.shardLevelMetrics.delete(m);
+    }
     return {
       StreamName: stream.name,
       StreamARN: stream.arn,
-      CurrentShardCount: current,
-      TargetShardCount: target,
+      CurrentShardLevelMetrics: current,
+      DesiredShardLevelMetrics: [...stream.shardLevelMetrics],
     };
   }
 
-  /** Number of UpdateShardCount calls still allowed in the current rolling 24 hours. */
-  scalingOperationsLeft(ref: StreamRef): number {
-    const stream = this.requireStream(ref);
-    const now = this.clock.now();
-    return MAX_SCALING_OPS_PER_24H - stream.scalingOps.filter((t) => t > now - DAY_MS).length;
+  // ---------------------------------------------------------------- consumers
+
+  registerStreamConsumer(input: { StreamARN: string; ConsumerName: string }) {
+    return this.consumers.register(input);
   }
 
-  private reshard(stream: StreamState, target: number): void {
-    const now = this.clock.now();
-    const bounds: bigint[] = [];
-    for (let j = 0; j <= target; j++) bounds.push(uniformStart(j, target));
-    const pieces: ShardState[] = [];
-    let k = 0;
-    for (const old of stream.open) {
-      let current = old;
-      while (k < bounds.length && bounds[k]! <= old.start) k++;
-      for (; k < bounds.length && bounds[k]! <= old.end; k++) {
-        const b = bounds[k]!;
-        this.closeShard(current, now);
-        const left = this.newShard(stream, current.start, b - 1n, now, current.id);
-        const right = this.newShard(stream, b, current.end, now, current.id);
-        pieces.push(left);
-        current = right;
-      }
-      pieces.push(current);
-    }
-    const finals: ShardState[] = [];
-    let i = 0;
-    for (let j = 0; j < target; j++) {
-      const end = bounds[j + 1]! - 1n;
-      let acc = pieces[i++]!;
-      while (acc.end < end) {
-        const next = pieces[i++]!;
-        this.closeShard(acc, now);
-        this.closeShard(next, now);
-        acc = this.newShard(stream, acc.start, next.end, now, acc.id, next.id);
-      }
-      finals.push(acc);
-    }
-    stream.open = finals;
+  describeStreamConsumer(input: {
+    StreamARN?: string;
+    ConsumerName?: string;
+    ConsumerARN?: string;
+  }) {
+    return this.consumers.describe(input);
   }
 
-  private newShard(
-    stream: StreamState,
-    start: bigint,
-    end: bigint,
-    now: number,
-    parent?: string,
-    adjacentParent?: string,
-  ): ShardState {
-    const shard: ShardState = {
-      id: shardIdFor(stream.nextShardIndex),
-      index: stream.nextShardIndex++,
-      start,
-      end,
-      startSeq: this.nextSeq(),
-      createdAt: now,
-      records: [],
-      winSecond: -1,
-      winBytes: 0,
-      winRecords: 0,
-    };
-    if (parent !== undefined) shard.parent = parent;
-    if (adjacentParent !== undefined) shard.adjacentParent = adjacentParent;
-    stream.shards.push(shard);
-    return shard;
+  deregisterStreamConsumer(input: {
+    StreamARN?: string;
+    ConsumerName?: string;
+    ConsumerARN?: string;
+  }): void {
+    this.consumers.deregister(input);
   }
 
-  private closeShard(shard: ShardState, now: number): void {
-    if (shard.closedAt !== undefined) return;
-    shard.closedAt = now;
-    shard.endSeq = this.nextSeq();
+  listStreamConsumers(input: {
+    StreamARN: string;
+    NextToken?: string | undefined;
+    MaxResults?: number | undefined;
+    StreamCreationTimestamp?: Date | undefined;
+  }) {
+    return this.consumers.list(input);
   }
 
-  private checkAccountQuota(additional: number): void {
-    const current = this.accountOpenShards();
-    if (current + additional > this.accountShardLimit) {
-      throw new AwsError(
-        'LimitExceededException',
-        `This request would exceed the shard limit for the account ${this.accountId} in ${this.region}. Current shard count for the account: ${current}. Limit: ${this.accountShardLimit}. Number of additional shards that would have resulted from this request: ${additional}. Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.`,
-      );
-    }
-  }
-
-  /** Open provisioned shards in the account, counting a resharding stream at its planned peak. */
-  private accountOpenShards(): number {
-    let total = 0;
-    for (const s of this.streams.values()) {
-      if (s.mode !== 'PROVISIONED' || s.status === 'DELETING') continue;
-      total += s.peakOpenShards ?? s.open.length;
-    }
-    return total;
-  }
-
-  // ---------------------------------------------------------------- writes
+  // ---------------------------------------------------------------- data plane
 
   putRecord(input: PutRecordInput): {
     ShardId: string;
     SequenceNumber: string;
     EncryptionType: 'NONE';
   } {
-    validateRecord(input, '');
-    if (
-      input.SequenceNumberForOrdering !== undefined &&
-      !/^(0|[1-9]\d{0,128})$/.test(input.SequenceNumberForOrdering)
-    ) {
-      throw constraint(
-        'sequenceNumberForOrdering',
-        input.SequenceNumberForOrdering,
-        'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})',
-      );
-    }
-    const stream = this.requireWritable(input);
-    const shard = this.route(stream, input);
-    const size = recordSize(input);
-    const now = this.clock.now();
-    const bucket = this.bucket(stream.name, now);
-    if (!this.admit(shard, size, now)) {
-      addStat(bucket, 'PutRecord.Success', 0);
-      addStat(bucket, 'IncomingBytes', 0);
-      addStat(bucket, 'IncomingRecords', 0);
-      addStat(bucket, 'WriteProvisionedThroughputExceeded', 1);
-      throw new AwsError('ProvisionedThroughputExceededException', this.rateMessage(stream, shard));
-    }
-    const seq = this.store(shard, input, now);
-    addStat(bucket, 'PutRecord.Bytes', size);
-    addStat(bucket, 'PutRecord.Success', 1);
-    addStat(bucket, 'IncomingBytes', size);
-    addStat(bucket, 'IncomingRecords', 1);
-    addStat(bucket, 'WriteProvisionedThroughputExceeded', 0);
-    return { ShardId: shard.id, SequenceNumber: seq.toString(), EncryptionType: 'NONE' };
+    return this.writes.putRecord(input);
   }
 
   putRecords(input: StreamRef & { Records: PutRecordsEntry[] }): {
@@ -850,325 +627,23 @@ export class KinesisModel {
     Records: PutRecordsResultEntry[];
     EncryptionType: 'NONE';
   } {
-    const records = input.Records;
-    if (records.length < 1) {
-      throw constraint('records', '[]', 'Member must have length greater than or equal to 1');
-    }
-    if (records.length > 500) {
-      throw constraint(
-        'records',
-        `${records.length} records`,
-        'Member must have length less than or equal to 500',
-      );
-    }
-    let total = 0;
-    records.forEach((r, i) => {
-      validateRecord(r, `records.${i + 1}.member.`);
-      total += recordSize(r);
-    });
-    if (total > MAX_PUT_RECORDS_REQUEST_BYTES) {
-      throw invalidArgument(
-        `Records size exceeds 5 MB limit: the request holds ${total} bytes of data and partition keys.`,
-      );
-    }
-    const stream = this.requireWritable(input);
-    const now = this.clock.now();
-    const results: PutRecordsResultEntry[] = [];
-    let failed = 0;
-    let acceptedBytes = 0;
-    for (const r of records) {
-      const shard = this.route(stream, r);
-      const size = recordSize(r);
-      if (this.admit(shard, size, now)) {
-        const seq = this.store(shard, r, now);
-        acceptedBytes += size;
-        results.push({ SequenceNumber: seq.toString(), ShardId: shard.id });
-      } else {
-        failed++;
-        results.push({
-          ErrorCode: 'ProvisionedThroughputExceededException',
-          ErrorMessage: this.rateMessage(stream, shard),
-        });
-      }
-    }
-    const accepted = records.length - failed;
-    const bucket = this.bucket(stream.name, now);
-    addStat(bucket, 'PutRecords.Bytes', acceptedBytes);
-    addStat(bucket, 'PutRecords.TotalRecords', records.length);
-    addStat(bucket, 'PutRecords.SuccessfulRecords', accepted);
-    // Throttling is the only way a record fails here; FailedRecords counts internal failures.
-    addStat(bucket, 'PutRecords.FailedRecords', 0);
-    addStat(bucket, 'PutRecords.ThrottledRecords', failed);
-    addStat(bucket, 'PutRecords.Success', 1);
-    addStat(bucket, 'IncomingBytes', acceptedBytes);
-    addStat(bucket, 'IncomingRecords', accepted);
-    addStat(bucket, 'WriteProvisionedThroughputExceeded', failed);
-    return { FailedRecordCount: failed, Records: results, EncryptionType: 'NONE' };
+    return this.writes.putRecords(input);
   }
 
   /**
    * Offers aggregate traffic for `seconds` starting now, spread evenly over the open shards, with
-   * the per-shard caps applied per second. Stores no records; publishes the PutRecords metrics a
-   * producer sending one PutRecords call per second would cause. O(open shards + minutes spanned).
+   * the per-shard caps applied per second. Stores no records (see writes.ts).
    */
   ingest(streamName: string, input: IngestInput): IngestResult {
-    const { bytesPerSecond: B, recordsPerSecond: R, seconds } = input;
-    for (const [k, v] of Object.entries(input)) {
-      if (!Number.isFinite(v) || v < 0) {
-        throw new RangeError(`ingest: ${k} must be a finite number >= 0, got ${v}`);
-      }
-    }
-    const stream = this.requireWritable({ StreamName: streamName });
-    if (seconds === 0 || R === 0) {
-      return { acceptedBytes: 0, acceptedRecords: 0, throttledRecords: 0, throttledBytes: 0 };
-    }
-    const shards = stream.open.length;
-    const perShardBytes = B / shards;
-    const perShardRecords = R / shards;
-    const fraction = Math.min(
-      1,
-      SHARD_WRITE_RECORDS_PER_SECOND / perShardRecords,
-      perShardBytes > 0 ? SHARD_WRITE_BYTES_PER_SECOND / perShardBytes : 1,
-    );
-    const okRecords = R * fraction;
-    const okBytes = B * fraction;
-    const throttledPerSecond = R - okRecords;
-    const start = this.clock.now();
-    const end = start + seconds * 1000;
-    for (let m = Math.floor(start / MINUTE_MS) * MINUTE_MS; m < end; m += MINUTE_MS) {
-      const secs = (Math.min(end, m + MINUTE_MS) - Math.max(start, m)) / 1000;
-      const samples = Math.max(1, Math.round(secs));
-      // Sums must be exact (secs x rate); the per-second values are the samples' min and max.
-      const bucket = this.bucket(stream.name, m);
-      const put = (metric: string, perSecond: number) => {
-        addStat(bucket, metric, perSecond, samples);
-        bucket.get(metric)!.sum += perSecond * (secs - samples);
-      };
-      put('PutRecords.Bytes', okBytes);
-      put('PutRecords.TotalRecords', R);
-      put('PutRecords.SuccessfulRecords', okRecords);
-      put('PutRecords.FailedRecords', 0);
-      put('PutRecords.ThrottledRecords', throttledPerSecond);
-      put('PutRecords.Success', 1);
-      put('IncomingBytes', okBytes);
-      put('IncomingRecords', okRecords);
-      put('WriteProvisionedThroughputExceeded', throttledPerSecond);
-    }
-    const acceptedRecords = okRecords * seconds;
-    const acceptedBytes = okBytes * seconds;
-    return {
-      acceptedBytes,
-      acceptedRecords,
-      throttledRecords: R * seconds - acceptedRecords,
-      throttledBytes: B * seconds - acceptedBytes,
-    };
+    return this.writes.ingest(streamName, input);
   }
 
-  private route(
-    stream: StreamState,
-    r: { PartitionKey: string; ExplicitHashKey?: string | undefined },
-  ): ShardState {
-    const key =
-      r.ExplicitHashKey !== undefined ? BigInt(r.ExplicitHashKey) : hashKeyOf(r.PartitionKey);
-    const open = stream.open;
-    let lo = 0;
-    let hi = open.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (open[mid]!.start <= key) lo = mid;
-      else hi = mid - 1;
-    }
-    return open[lo]!;
+  getShardIterator(input: GetShardIteratorInput): { ShardIterator: string } {
+    return this.reads.getShardIterator(input);
   }
 
-  private admit(shard: ShardState, size: number, now: number): boolean {
-    const second = Math.floor(now / 1000);
-    if (shard.winSecond !== second) {
-      shard.winSecond = second;
-      shard.winBytes = 0;
-      shard.winRecords = 0;
-    }
-    if (shard.winRecords + 1 > SHARD_WRITE_RECORDS_PER_SECOND) return false;
-    if (shard.winBytes > 0 && shard.winBytes + size > SHARD_WRITE_BYTES_PER_SECOND) return false;
-    shard.winRecords++;
-    shard.winBytes += size;
-    return true;
-  }
-
-  private store(shard: ShardState, r: PutRecordsEntry, now: number): bigint {
-    const seq = this.nextSeq();
-    shard.records.push({
-      seq,
-      data: Uint8Array.from(r.Data),
-      partitionKey: r.PartitionKey,
-      arrival: now,
-    });
-    return seq;
-  }
-
-  private rateMessage(stream: StreamState, shard: ShardState): string {
-    return `Rate exceeded for shard ${shard.id} in stream ${stream.name} under account ${this.accountId}.`;
-  }
-
-  // ---------------------------------------------------------------- reads
-
-  getShardIterator(
-    input: StreamRef & {
-      ShardId: string;
-      ShardIteratorType: ShardIteratorType;
-      StartingSequenceNumber?: string | undefined;
-      Timestamp?: Date | undefined;
-    },
-  ): { ShardIterator: string } {
-    const stream = this.requireStream(input);
-    if (stream.status === 'CREATING' || stream.status === 'DELETING')
-      throw this.notFound(stream.name);
-    this.expire(stream);
-    const shard = this.requireShard(stream, input.ShardId);
-    let position: bigint;
-    const type = input.ShardIteratorType;
-    switch (type) {
-      case 'TRIM_HORIZON':
-        position = 0n;
-        break;
-      case 'LATEST':
-        position = shard.endSeq ?? SEQ_BASE + this.seqCounter;
-        break;
-      case 'AT_SEQUENCE_NUMBER':
-      case 'AFTER_SEQUENCE_NUMBER': {
-        const raw = input.StartingSequenceNumber;
-        if (raw === undefined) {
-          throw invalidArgument(
-            `StartingSequenceNumber is required for ShardIteratorType ${type}.`,
-          );
-        }
-        if (!/^(0|[1-9]\d{0,128})$/.test(raw)) {
-          throw constraint(
-            'startingSequenceNumber',
-            raw,
-            'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})',
-          );
-        }
-        const seq = BigInt(raw);
-        if (seq < shard.startSeq || (shard.endSeq !== undefined && seq > shard.endSeq)) {
-          throw invalidArgument(
-            `Invalid StartingSequenceNumber. Sequence number ${raw} is not in the range of ${shard.id} in stream ${stream.name} under account ${this.accountId}.`,
-          );
-        }
-        position = type === 'AT_SEQUENCE_NUMBER' ? seq : seq + 1n;
-        break;
-      }
-      case 'AT_TIMESTAMP': {
-        if (input.Timestamp === undefined) {
-          throw invalidArgument('Timestamp is required for ShardIteratorType AT_TIMESTAMP.');
-        }
-        const t = input.Timestamp.getTime();
-        const rec = shard.records.find((r) => r.arrival >= t);
-        position = rec ? rec.seq : (shard.endSeq ?? SEQ_BASE + this.seqCounter);
-        break;
-      }
-      default:
-        throw constraint(
-          'shardIteratorType',
-          type,
-          'Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]',
-        );
-    }
-    return { ShardIterator: this.iterator(stream, shard, position) };
-  }
-
-  getRecords(input: { ShardIterator: string; Limit?: number | undefined }): {
-    Records: KinesisRecord[];
-    NextShardIterator?: string;
-    MillisBehindLatest: number;
-    ChildShards?: ChildShard[];
-  } {
-    if (input.Limit !== undefined) validateInt(input.Limit, 'limit', 1, 10_000);
-    const now = this.clock.now();
-    const it = decodeToken(input.ShardIterator);
-    if (
-      !it ||
-      typeof it.stream !== 'string' ||
-      typeof it.created !== 'number' ||
-      typeof it.shard !== 'string' ||
-      typeof it.pos !== 'string' ||
-      typeof it.issued !== 'number' ||
-      !/^\d+$/.test(it.pos)
-    ) {
-      throw invalidArgument(`Invalid ShardIterator: ${input.ShardIterator}`);
-    }
-    if (now - it.issued > ITERATOR_TTL_MS) {
-      throw new AwsError(
-        'ExpiredIteratorException',
-        `Iterator expired. The iterator was created at time ${new Date(it.issued).toUTCString()} while right now it is ${new Date(now).toUTCString()} which is further in the future than the tolerated delay of ${ITERATOR_TTL_MS} milliseconds.`,
-      );
-    }
-    const stream = this.streams.get(it.stream);
-    if (!stream || stream.createdAt !== it.created || stream.status === 'DELETING') {
-      throw this.notFound(it.stream);
-    }
-    this.expire(stream);
-    const shard = this.requireShard(stream, it.shard);
-    const limit = input.Limit ?? 10_000;
-    const from = lowerBound(shard.records, BigInt(it.pos));
-    const out: KinesisRecord[] = [];
-    let bytes = 0;
-    let i = from;
-    while (i < shard.records.length && out.length < limit) {
-      const r = shard.records[i]!;
-      if (out.length > 0 && bytes + r.data.length > MAX_GET_RECORDS_BYTES) break;
-      bytes += r.data.length;
-      out.push({
-        SequenceNumber: r.seq.toString(),
-        ApproximateArrivalTimestamp: new Date(r.arrival),
-        Data: r.data,
-        PartitionKey: r.partitionKey,
-      });
-      i++;
-    }
-    const last = shard.records[i - 1];
-    const nextPos = out.length > 0 && last ? last.seq + 1n : BigInt(it.pos);
-    const remaining = i < shard.records.length;
-    const result: ReturnType<KinesisModel['getRecords']> = {
-      Records: out,
-      MillisBehindLatest: remaining ? now - shard.records[i]!.arrival : 0,
-    };
-    if (shard.closedAt !== undefined && !remaining) {
-      result.ChildShards = this.childrenOf(stream, shard);
-    } else {
-      result.NextShardIterator = this.iterator(stream, shard, nextPos);
-    }
-    const bucket = this.bucket(stream.name, now);
-    addStat(bucket, 'GetRecords.Records', out.length);
-    addStat(bucket, 'GetRecords.Bytes', bytes);
-    addStat(bucket, 'GetRecords.Success', 1);
-    // AWS measures the age of the last record returned; a caught-up reader has age 0.
-    addStat(
-      bucket,
-      'GetRecords.IteratorAgeMilliseconds',
-      out.length > 0 && last ? now - last.arrival : 0,
-    );
-    return result;
-  }
-
-  private iterator(stream: StreamState, shard: ShardState, pos: bigint): string {
-    return encodeToken({
-      stream: stream.name,
-      created: stream.createdAt,
-      shard: shard.id,
-      pos: pos.toString(),
-      issued: this.clock.now(),
-    });
-  }
-
-  private childrenOf(stream: StreamState, shard: ShardState): ChildShard[] {
-    return stream.shards
-      .filter((s) => s.parent === shard.id || s.adjacentParent === shard.id)
-      .map((s) => ({
-        ShardId: s.id,
-        ParentShards: s.adjacentParent ? [s.parent!, s.adjacentParent] : [s.parent!],
-        HashKeyRange: { StartingHashKey: s.start.toString(), EndingHashKey: s.end.toString() },
-      }));
+  getRecords(input: { ShardIterator: string; Limit?: number | undefined }): GetRecordsOutput {
+    return this.reads.getRecords(input);
   }
 
   // ---------------------------------------------------------------- tags
@@ -1183,7 +658,7 @@ export class KinesisModel {
       );
     }
     validateTags(input.Tags, 'tags');
-    const stream = this.requireStream(input);
+    const stream = this.store.requireStream(input);
     const merged = new Map(stream.tags);
     for (const [k, v] of entries) merged.set(k, v);
     if (merged.size > 50) {
@@ -1202,7 +677,7 @@ export class KinesisModel {
         'Member must have length between 1 and 50',
       );
     }
-    const stream = this.requireStream(input);
+    const stream = this.store.requireStream(input);
     for (const k of input.TagKeys) stream.tags.delete(k);
   }
 
@@ -1210,7 +685,7 @@ export class KinesisModel {
     input: StreamRef & { ExclusiveStartTagKey?: string | undefined; Limit?: number | undefined },
   ): { Tags: { Key: string; Value: string }[]; HasMoreTags: boolean } {
     if (input.Limit !== undefined) validateInt(input.Limit, 'limit', 1, 50);
-    const stream = this.requireStream(input);
+    const stream = this.store.requireStream(input);
     const keys = [...stream.tags.keys()]
       .sort()
       .filter((k) => input.ExclusiveStartTagKey === undefined || k > input.ExclusiveStartTagKey);
@@ -1229,67 +704,35 @@ export class KinesisModel {
    */
   flushMetrics(includeCurrentMinute = false): void {
     const now = this.clock.now();
-    const cutoff = includeCurrentMinute
-      ? Number.POSITIVE_INFINITY
-      : Math.floor(now / MINUTE_MS) * MINUTE_MS;
-    for (const [streamName, minutes] of this.pendingMetrics) {
-      const ready = [...minutes.keys()].filter((m) => m < cutoff).sort((a, b) => a - b);
-      for (const minute of ready) {
-        for (const [metricName, s] of minutes.get(minute)!) {
-          this.sink.putMetric({
-            namespace: 'AWS/Kinesis',
-            metricName,
-            dimensions: [{ name: 'StreamName', value: streamName }],
-            timestamp: minute,
-            unit: METRIC_UNITS[metricName] ?? 'None',
-            sum: s.sum,
-            sampleCount: s.count,
-            min: s.min,
-            max: s.max,
-          });
-        }
-        minutes.delete(minute);
-      }
-      if (minutes.size === 0) this.pendingMetrics.delete(streamName);
-    }
-  }
-
-  private bucket(streamName: string, at: number): Map<string, Stat> {
-    const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
-    let minutes = this.pendingMetrics.get(streamName);
-    if (!minutes) {
-      minutes = new Map();
-      this.pendingMetrics.set(streamName, minutes);
-    }
-    let bucket = minutes.get(minute);
-    if (!bucket) {
-      bucket = new Map();
-      minutes.set(minute, bucket);
-    }
-    return bucket;
+    this.metrics.flush(
+      includeCurrentMinute ? Number.POSITIVE_INFINITY : Math.floor(now / MINUTE_MS) * MINUTE_MS,
+    );
   }
 
   private onMinute(): void {
+    for (const s of this.streams.values()) this.store.expire(s);
+    const now = this.clock.now();
+    for (const [name, d] of this.store.takeDropped()) {
+      const bucket = this.metrics.bucket(name, now - 1);
+      addStat(bucket, 'RecordsDroppedByByteCap', d.records);
+      addStat(bucket, 'BytesDroppedByByteCap', d.bytes);
+    }
     this.flushMetrics();
-    for (const s of this.streams.values()) this.expire(s);
+  }
+
+  /** Runs `fn` after `delayMs` (timers that are not a stream's status transition). */
+  later(delayMs: number, fn: () => void): void {
+    const handle = this.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      fn();
+    }, delayMs);
+    this.timers.add(handle);
   }
 
   // ---------------------------------------------------------------- helpers
 
-  /** Drops records past the retention period and closed shards whose data has all expired. */
-  private expire(stream: StreamState): void {
-    const horizon = this.clock.now() - RETENTION_MS;
-    for (const s of stream.shards) {
-      if (s.records.length > 0 && s.records[0]!.arrival < horizon) {
-        s.records.splice(0, lowerBoundArrival(s.records, horizon));
-      }
-    }
-    if (stream.shards.some((s) => s.closedAt !== undefined && s.closedAt <= horizon)) {
-      stream.shards = stream.shards.filter((s) => s.closedAt === undefined || s.closedAt > horizon);
-    }
-  }
-
-  private schedule(stream: StreamState, delayMs: number, fn: () => void): void {
+  /** Runs `fn` after `delayMs`, replacing the stream's pending transition (one at a time). */
+  schedule(stream: StreamState, delayMs: number, fn: () => void): void {
     if (stream.timer) {
       this.clock.clearTimer(stream.timer);
       this.timers.delete(stream.timer);
@@ -1302,191 +745,4 @@ export class KinesisModel {
     stream.timer = handle;
     this.timers.add(handle);
   }
-
-  private nextSeq(): bigint {
-    return SEQ_BASE + this.seqCounter++;
-  }
-
-  private arnOf(name: string): string {
-    return `arn:aws:kinesis:${this.region}:${this.accountId}:stream/${name}`;
-  }
-
-  private notFound(name: string): AwsError {
-    return new AwsError(
-      'ResourceNotFoundException',
-      `Stream ${name} under account ${this.accountId} not found.`,
-    );
-  }
-
-  private nameOf(ref: StreamRef): string {
-    let fromArn: string | undefined;
-    if (ref.StreamARN !== undefined) {
-      const m = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\d{12}):stream\/([a-zA-Z0-9_.-]+)$/.exec(
-        ref.StreamARN,
-      );
-      if (!m) {
-        throw constraint(
-          'streamARN',
-          ref.StreamARN,
-          'Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+',
-        );
-      }
-      if (m[1] !== this.region || m[2] !== this.accountId) {
-        throw new AwsError(
-          'ResourceNotFoundException',
-          `Stream ${m[3]} under account ${m[2]} not found in region ${this.region} (ARN ${ref.StreamARN}).`,
-        );
-      }
-      fromArn = m[3]!;
-    }
-    if (ref.StreamName !== undefined) {
-      validateStreamName(ref.StreamName, 'streamName');
-      if (fromArn !== undefined && fromArn !== ref.StreamName) {
-        throw invalidArgument(
-          `StreamName ${ref.StreamName} does not match the stream in StreamARN ${ref.StreamARN}.`,
-        );
-      }
-      return ref.StreamName;
-    }
-    if (fromArn !== undefined) return fromArn;
-    throw invalidArgument('Either StreamName or StreamARN must be provided.');
-  }
-
-  private requireStream(ref: StreamRef): StreamState {
-    const name = this.nameOf(ref);
-    const stream = this.streams.get(name);
-    if (!stream) throw this.notFound(name);
-    return stream;
-  }
-
-  /** Writes go to ACTIVE and UPDATING streams; AWS treats others as absent for data calls. */
-  private requireWritable(ref: StreamRef): StreamState {
-    const stream = this.requireStream(ref);
-    if (stream.status !== 'ACTIVE' && stream.status !== 'UPDATING')
-      throw this.notFound(stream.name);
-    return stream;
-  }
-
-  private requireShard(stream: StreamState, shardId: string): ShardState {
-    const shard = stream.shards.find((s) => s.id === shardId);
-    if (!shard) {
-      throw new AwsError(
-        'ResourceNotFoundException',
-        `Shard ${shardId} in stream ${stream.name} under account ${this.accountId} does not exist`,
-      );
-    }
-    return shard;
-  }
-
-  private shardView(s: ShardState): Shard {
-    const view: Shard = {
-      ShardId: s.id,
-      HashKeyRange: { StartingHashKey: s.start.toString(), EndingHashKey: s.end.toString() },
-      SequenceNumberRange: { StartingSequenceNumber: s.startSeq.toString() },
-    };
-    if (s.parent !== undefined) view.ParentShardId = s.parent;
-    if (s.adjacentParent !== undefined) view.AdjacentParentShardId = s.adjacentParent;
-    if (s.endSeq !== undefined) view.SequenceNumberRange.EndingSequenceNumber = s.endSeq.toString();
-    return view;
-  }
-}
-
-function lowerBoundArrival(records: StoredRecord[], t: number): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (records[mid]!.arrival < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Open shards at the busiest moment of the split-then-merge plan: one per piece. */
-function peakOpenDuringReshard(open: ShardState[], target: number): number {
-  const starts = new Set(open.map((s) => s.start));
-  for (let j = 0; j < target; j++) starts.add(uniformStart(j, target));
-  return starts.size;
-}
-
-function recordSize(r: { Data: Uint8Array; PartitionKey: string }): number {
-  return r.Data.length + Buffer.byteLength(r.PartitionKey, 'utf8');
-}
-
-function validateStreamName(name: string, field: string): void {
-  if (name.length < 1 || name.length > 128) {
-    throw constraint(field, name, 'Member must have length between 1 and 128');
-  }
-  if (!STREAM_NAME_PATTERN.test(name)) {
-    throw constraint(
-      field,
-      name,
-      'Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+',
-    );
-  }
-}
-
-function validateInt(value: number, field: string, min: number, max: number): void {
-  if (!Number.isInteger(value)) {
-    throw constraint(field, value, 'Member must be an integer');
-  }
-  if (value < min) {
-    throw constraint(field, value, `Member must have value greater than or equal to ${min}`);
-  }
-  if (value > max) {
-    throw constraint(field, value, `Member must have value less than or equal to ${max}`);
-  }
-}
-
-function validateRecord(
-  r: { Data: Uint8Array; PartitionKey: string; ExplicitHashKey?: string | undefined },
-  prefix: string,
-): void {
-  if (r.PartitionKey.length < 1) {
-    throw constraint(
-      `${prefix}partitionKey`,
-      r.PartitionKey,
-      'Member must have length greater than or equal to 1',
-    );
-  }
-  if (r.PartitionKey.length > 256) {
-    throw constraint(
-      `${prefix}partitionKey`,
-      r.PartitionKey,
-      'Member must have length less than or equal to 256',
-    );
-  }
-  if (r.Data.length > MiB) {
-    throw new AwsError(
-      'ValidationException',
-      `1 validation error detected: Value at '${prefix}data' failed to satisfy constraint: Member must have length less than or equal to ${MiB}`,
-    );
-  }
-  if (r.ExplicitHashKey !== undefined) {
-    const ok = /^(0|[1-9]\d{0,38})$/.test(r.ExplicitHashKey);
-    if (!ok || BigInt(r.ExplicitHashKey) > MAX_HASH_KEY) {
-      throw invalidArgument(
-        `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${r.ExplicitHashKey}`,
-      );
-    }
-  }
-}
-
-function validateTags(tags: Record<string, string>, field: string): void {
-  for (const [k, v] of Object.entries(tags)) {
-    if (k.length < 1 || k.length > 128) {
-      throw constraint(`${field}.key`, k, 'Member must have length between 1 and 128');
-    }
-    if (v.length > 256) {
-      throw constraint(`${field}.value`, v, 'Member must have length less than or equal to 256');
-    }
-  }
-}
-
-function shardIndexOf(id: string, field: string): number {
-  const m = /^shardId-(\d{1,20})$/.exec(id);
-  if (!m) {
-    throw constraint(field, id, 'Member must satisfy regular expression pattern: shardId-\\d+');
-  }
-  return Number(m[1]);
 }
