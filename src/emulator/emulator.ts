@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../aws/clients.js';
 import { SystemClock, type Clock } from './clock.js';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +20,7 @@ import {
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
+import { EcrEndpoint } from './ecr/protocol.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
@@ -27,9 +30,11 @@ import { S3Endpoint } from './s3/protocol.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
-import { StsEndpoint } from './sts/protocol.js';
+import { EventsModel } from './events/model.js';
+import { EventsEndpoint } from './events/protocol.js';
 import { SqsModel } from './sqs/model.js';
 import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
+import { StsEndpoint } from './sts/protocol.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -72,6 +77,7 @@ export interface RegionServices {
   sns: SnsModel;
   lambda: LambdaModel;
   sqs: SqsModel;
+  events: EventsModel;
 }
 
 export const SERVICE_NAMES = [
@@ -81,9 +87,10 @@ export const SERVICE_NAMES = [
   'lambda',
   'dynamodb',
   'cloudformation',
+  'sqs',
+  'events',
   's3',
   'sts',
-  'sqs',
 ] as const;
 
 /**
@@ -128,9 +135,11 @@ export class Emulator {
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),
+        new EcrEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new SqsJsonEndpoint((r) => resolve(r).sqs),
+        new EventsEndpoint((r) => resolve(r).events),
         new SqsQueryEndpoint((r) => resolve(r).sqs),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
@@ -234,7 +243,16 @@ export class Emulator {
       ...kinesisByteCap(this.opts.kinesisMaxStreamBytes),
     });
     const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
-    services = { region, kinesis, cloudwatch, sns, lambda, sqs };
+    const byArn = (arn: string) => this.region(regionOfArn(arn) ?? region);
+    const events = new EventsModel({
+      clock,
+      region,
+      accountId,
+      lambda: { invoke: (arn, payload, type) => byArn(arn).lambda.invoke(arn, payload, type) },
+      queues: { sendToArn: (arn, body, attrs) => byArn(arn).sqs.sendToArn(arn, body, attrs) },
+      publisher,
+    });
+    services = { region, kinesis, cloudwatch, sns, lambda, sqs, events };
     this.regions.set(region, services);
     return services;
   }
@@ -249,6 +267,8 @@ export class Emulator {
         dynamodb: new DynamoDBClient(config),
         lambda: new LambdaClient(config),
         s3: new S3Client({ ...config, forcePathStyle: true }),
+        sqs: new SQSClient(config),
+        events: new EventBridgeClient(config),
       };
       this.applyClients.set(region, clients);
     }
@@ -329,6 +349,7 @@ export class Emulator {
     for (const services of this.regions.values()) {
       services.kinesis.dispose();
       services.cloudwatch.dispose();
+      services.events.dispose();
       await services.lambda.dispose();
     }
     this.regions.clear();
