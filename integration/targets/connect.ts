@@ -22,6 +22,7 @@ export async function connectTarget(input: {
   time?: Pick<E2ETarget, 'sleep' | 'now' | 'settle'>;
   lambdaLogs?: () => string[];
   uniqueName?: (base: string) => string;
+  injectFault?: E2ETarget['injectFault'];
   close?: () => Promise<void>;
 }): Promise<E2ETarget> {
   const config = clientConfig(input.aws, input.env);
@@ -48,6 +49,7 @@ export async function connectTarget(input: {
     }),
     lambdaLogs: input.lambdaLogs ?? (() => []),
     uniqueName: input.uniqueName ?? ((base) => `kas-e2e-${base}-${suffix}`),
+    ...(input.injectFault ? { injectFault: input.injectFault } : {}),
     close: async () => {
       for (const c of Object.values(clients)) c.destroy();
       lambda.destroy();

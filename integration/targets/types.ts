@@ -27,5 +27,7 @@ export interface E2ETarget {
   /** Lambda log lines, where the target can show them. */
   lambdaLogs: () => string[];
   uniqueName: (base: string) => string;
+  /** Makes a service's API fail for `durationMs` of the target's time; only the embedded emulator can. */
+  injectFault?: (service: 'kinesis' | 'cloudwatch' | 'dynamodb', durationMs: number) => void;
   close: () => Promise<void>;
 }

@@ -25,6 +25,7 @@ import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
+import { FaultInjector } from './faults.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
 import { EdgeServer } from './server.js';
@@ -99,6 +100,8 @@ export const SERVICE_NAMES = [
  */
 export class Emulator {
   readonly cloudformation: CloudFormationModel;
+  /** Test hook: make a service's API fail for a while (also `POST /_emulator/faults`). */
+  readonly faults: FaultInjector;
   /** Bucket names are global, as in S3, so one store serves every region. */
   readonly s3: S3Model;
   /** Runs CloudFormation stack operations against the emulator's own services. */
@@ -116,6 +119,7 @@ export class Emulator {
       EmulatorOptions,
   ) {
     this.cloudformation = new CloudFormationModel(opts.clock);
+    this.faults = new FaultInjector(() => opts.clock.now());
     this.s3 = new S3Model(opts.clock);
     this.stacks = new StackEngine({
       model: this.cloudformation,
@@ -131,6 +135,8 @@ export class Emulator {
     this.server = new EdgeServer({
       defaultRegion: opts.defaultRegion,
       accountId: opts.accountId,
+      now: () => opts.clock.now(),
+      faults: this.faults,
       rawEndpoints: [this.dynamodb],
       endpoints: [
         new S3Endpoint(this.s3),

@@ -400,6 +400,15 @@ function noOp(type: string, logicalId: string, props: JsonObject, ctx: ResolveCo
         RegionalDomainName: `${ref}.s3.${region}.amazonaws.com`,
       };
       break;
+    case 'AWS::SQS::Queue':
+      ref = str(props.QueueName) ?? fallback.slice(0, 80);
+      attributes = { Arn: `arn:aws:sqs:${region}:${accountId}:${ref}`, QueueName: ref };
+      ref = `https://sqs.${region}.amazonaws.com/${accountId}/${ref}`;
+      break;
+    case 'AWS::Events::Rule':
+      ref = str(props.Name) ?? fallback.slice(0, 64);
+      attributes = { Arn: `arn:aws:events:${region}:${accountId}:rule/${ref}` };
+      break;
     case 'AWS::Lambda::Version': {
       const fn = str(props.FunctionName);
       if (fn === undefined)
