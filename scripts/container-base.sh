@@ -90,6 +90,6 @@ LABEL kas.base="$node_version-$ca_sum"
 CMD ["node"]
 DOCKERFILE
 echo "== docker build $image (Node $node_version)"
-docker build -q -t "$image" "$ctx" >/dev/null
+DOCKER_BUILDKIT=0 docker build -q -t "$image" "$ctx" >/dev/null
 echo "built $image"
 echo "$image" >&3

@@ -57,7 +57,7 @@ base="$(scripts/container-base.sh)"
 phase "base image"
 
 echo "== emulator image (docker build, BASE_IMAGE=$base)"
-docker build -q --build-arg "BASE_IMAGE=$base" -t kinesis-autoscaler-emulator:latest . >/dev/null
+DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE_IMAGE=$base" -t kinesis-autoscaler-emulator:latest . >/dev/null
 phase "emulator image"
 
 echo "== e2e on the container image"

@@ -33,7 +33,7 @@ export async function openContainer(): Promise<E2ETarget> {
   } catch (err) {
     throw new Error(
       `the ${image} container did not become healthy: ${firstLine(err)}. ` +
-        `Its output: docker logs of the last ${image} container.`,
+        `To see its output, run it by hand: docker run --rm -p 127.0.0.1:4566:4566 ${image}`,
     );
   }
   const stream = await container.logs();

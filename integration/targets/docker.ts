@@ -1,4 +1,5 @@
 import type * as Testcontainers from 'testcontainers';
+import { errorMessage } from '../../src/aws/errors.js';
 
 export type DockerEngine = typeof Testcontainers & {
   client: Testcontainers.ContainerRuntimeClient;
@@ -43,6 +44,6 @@ export async function requireLocalImage(
 }
 
 export function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return text.split('\n')[0] ?? text;
 }

@@ -48,7 +48,7 @@ export function explain(
     code === 'ECONNRESET'
   ) {
     const hint = ctx.endpoint
-      ? ' Is the emulator (`npm start`) or LocalStack (`docker compose up -d`) running?'
+      ? ' Is the emulator running (`npm start`, or `docker compose up -d` for its container), or LocalStack?'
       : ' Check your network and region.';
     return new KitError(`endpoint unreachable: ${where} (${code}).${hint}`);
   }

@@ -37,6 +37,11 @@ beforeAll(async () => {
     ),
   };
   packageDir = await mkdtemp(join(tmpdir(), 'kas-rough-'));
+  // As `sls package` writes them: a first template to create the stack, the full one to update it.
+  await writeFile(
+    join(packageDir, 'cloudformation-template-create-stack.json'),
+    JSON.stringify({ Resources: { ScaleUpTopic: fixture.Resources.ScaleUpTopic } }),
+  );
   await writeFile(
     join(packageDir, 'cloudformation-template-update-stack.json'),
     JSON.stringify(template),
