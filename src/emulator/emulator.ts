@@ -22,6 +22,7 @@ import { LambdaModel } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
+import { ApiRateLimiter, type RateLimit } from './protocol/rate-limits.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
@@ -49,6 +50,11 @@ export interface EmulatorOptions {
   creatingMs?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /**
+   * AWS's per-account API rates for CloudWatch and Kinesis control-plane calls (default on, with
+   * the figures in protocol/rate-limits.ts); `false` turns them off, a list replaces them.
+   */
+  apiRateLimits?: boolean | readonly RateLimit[];
 }
 
 /** The services of one region, wired to each other. */
@@ -105,6 +111,14 @@ export class Emulator {
       defaultRegion: opts.defaultRegion,
       accountId: opts.accountId,
       rawEndpoints: [this.dynamodb],
+      ...(opts.apiRateLimits === false
+        ? {}
+        : {
+            rateLimiter: new ApiRateLimiter({
+              clock: opts.clock,
+              ...(Array.isArray(opts.apiRateLimits) ? { limits: opts.apiRateLimits } : {}),
+            }),
+          }),
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),
