@@ -56,6 +56,12 @@ export interface LambdaInvoker {
   ): Promise<InvocationResult>;
 }
 
+/** Where CloudFormation reads the templates and code that tools uploaded (the S3 model). */
+export interface ObjectReader {
+  /** The object's bytes, or undefined when the bucket or the key does not exist. */
+  readObject(bucket: string, key: string): Buffer | undefined;
+}
+
 /**
  * Where services deliver messages to SQS queues named by ARN (Lambda's on-failure destinations and
  * dead-letter queues). Throws an AwsError when the queue does not exist.
@@ -66,10 +72,4 @@ export interface QueueSender {
     body: string,
     attributes?: Record<string, { DataType: string; StringValue?: string }>,
   ): void;
-}
-
-/** Where CloudFormation reads the templates and code that tools uploaded (the S3 model). */
-export interface ObjectReader {
-  /** The object's bytes, or undefined when the bucket or the key does not exist. */
-  readObject(bucket: string, key: string): Buffer | undefined;
 }

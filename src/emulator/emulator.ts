@@ -7,19 +7,25 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../aws/clients.js';
 import { SystemClock, type Clock } from './clock.js';
-import { applyTemplate, type AppliedStack } from './cloudformation/apply.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AppliedStack, ApplyClients } from './cloudformation/apply.js';
+import { StackEngine } from './cloudformation/engine.js';
 import { CloudFormationModel } from './cloudformation/model.js';
 import { CloudFormationEndpoint } from './cloudformation/protocol.js';
-import { CloudWatchModel } from './cloudwatch/model.js';
-import { CloudWatchJsonEndpoint } from './cloudwatch/protocol-json.js';
-import { CloudWatchQueryEndpoint } from './cloudwatch/protocol-query.js';
+import {
+  CloudWatchJsonEndpoint,
+  CloudWatchModel,
+  CloudWatchQueryEndpoint,
+} from './cloudwatch/index.js';
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
+import { EcrEndpoint } from './ecr/protocol.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
-import { LambdaModel } from './lambda/model.js';
+import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
+import { FaultInjector } from './faults.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
 import { ApiRateLimiter, type RateLimit } from './protocol/rate-limits.js';
@@ -48,6 +54,11 @@ export interface EmulatorOptions {
   reshardingMs?: number;
   /** How long CreateStream keeps a stream CREATING. */
   creatingMs?: number;
+  /**
+   * Most record bytes Kinesis keeps per stream (oldest dropped first); default 128 MiB, or the
+   * environment variable KAS_KINESIS_MAX_STREAM_BYTES.
+   */
+  kinesisMaxStreamBytes?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
   /**
@@ -55,6 +66,14 @@ export interface EmulatorOptions {
    * the figures in protocol/rate-limits.ts); `false` turns them off, a list replaces them.
    */
   apiRateLimits?: boolean | readonly RateLimit[];
+  /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
+  onLambdaResult?: LambdaModelOptions['onResult'];
+}
+
+function kinesisByteCap(option: number | undefined): { maxStreamBytes?: number } {
+  const fromEnv = Number(process.env.KAS_KINESIS_MAX_STREAM_BYTES);
+  const value = option ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : undefined);
+  return value === undefined ? {} : { maxStreamBytes: value };
 }
 
 /** The services of one region, wired to each other. */
@@ -87,8 +106,13 @@ export const SERVICE_NAMES = [
  */
 export class Emulator {
   readonly cloudformation: CloudFormationModel;
+  /** Test hook: make a service's API fail for a while (also `POST /_emulator/faults`). */
+  readonly faults: FaultInjector;
   /** Bucket names are global, as in S3, so one store serves every region. */
   readonly s3: S3Model;
+  /** Runs CloudFormation stack operations against the emulator's own services. */
+  readonly stacks: StackEngine;
+  private readonly applyClients = new Map<string, ApplyClients>();
   private readonly regions = new Map<string, RegionServices>();
   private readonly dynamodb: DynamoDbEndpoint;
   private readonly server: EdgeServer;
@@ -101,7 +125,14 @@ export class Emulator {
       EmulatorOptions,
   ) {
     this.cloudformation = new CloudFormationModel(opts.clock);
+    this.faults = new FaultInjector(() => opts.clock.now());
     this.s3 = new S3Model(opts.clock);
+    this.stacks = new StackEngine({
+      model: this.cloudformation,
+      accountId: opts.accountId,
+      clients: (region) => this.clientsFor(region),
+      objects: this.s3,
+    });
     this.dynamodb = new DynamoDbEndpoint({
       accountId: opts.accountId,
       defaultRegion: opts.defaultRegion,
@@ -110,6 +141,8 @@ export class Emulator {
     this.server = new EdgeServer({
       defaultRegion: opts.defaultRegion,
       accountId: opts.accountId,
+      now: () => opts.clock.now(),
+      faults: this.faults,
       rawEndpoints: [this.dynamodb],
       ...(opts.apiRateLimits === false
         ? {}
@@ -122,6 +155,7 @@ export class Emulator {
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),
+        new EcrEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new SqsJsonEndpoint((r) => resolve(r).sqs),
@@ -130,7 +164,7 @@ export class Emulator {
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
         new LambdaEndpoint((r) => resolve(r).lambda),
-        new CloudFormationEndpoint(this.cloudformation),
+        new CloudFormationEndpoint(this.cloudformation, this.stacks),
         new ControlEndpoint(this),
       ],
     });
@@ -215,6 +249,7 @@ export class Emulator {
             this.region(regionOfArn(arn) ?? region).lambda.invoke(arn, payload, type),
         },
       },
+      ...(this.opts.onLambdaResult ? { onResult: this.opts.onLambdaResult } : {}),
     });
     const sns = new SnsModel({ clock, region, accountId, lambda: (r) => this.region(r).lambda });
     const cloudwatch = new CloudWatchModel({ clock, region, accountId, publisher });
@@ -225,6 +260,7 @@ export class Emulator {
       metrics: cloudwatch,
       ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
+      ...kinesisByteCap(this.opts.kinesisMaxStreamBytes),
     });
     const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
     const byArn = (arn: string) => this.region(regionOfArn(arn) ?? region);
@@ -241,9 +277,28 @@ export class Emulator {
     return services;
   }
 
+  /** SDK clients of this emulator, as CloudFormation is a client of the AWS services. */
+  private clientsFor(region: string): ApplyClients {
+    let clients = this.applyClients.get(region);
+    if (!clients) {
+      const config = clientConfig({ endpoint: this.url, region }, {});
+      clients = {
+        sns: new SNSClient(config),
+        dynamodb: new DynamoDBClient(config),
+        lambda: new LambdaClient(config),
+        s3: new S3Client({ ...config, forcePathStyle: true }),
+        sqs: new SQSClient(config),
+        events: new EventBridgeClient(config),
+      };
+      this.applyClients.set(region, clients);
+    }
+    return clients;
+  }
+
   /**
-   * Applies the CloudFormation template that `sls package` wrote into `packageDir`, as a client of
-   * the emulator's own services, the way CloudFormation is a client of AWS's.
+   * Deploys what `sls package` wrote into `packageDir` the way `sls deploy` does, through the
+   * emulator's CloudFormation: a stack with the deployment bucket, the artifacts uploaded to it,
+   * then an update to the full template, whose functions take their code from those objects.
    */
   async deployPackage(input: {
     packageDir: string;
@@ -251,26 +306,62 @@ export class Emulator {
     region?: string;
   }): Promise<AppliedStack> {
     const region = input.region ?? this.opts.defaultRegion;
-    const template = await readFile(
-      join(input.packageDir, 'cloudformation-template-update-stack.json'),
-      'utf8',
+    const read = (name: string) => readFile(join(input.packageDir, name), 'utf8');
+    const capabilities = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'];
+    const base = { region, stackName: input.stackName, capabilities };
+    if (!this.cloudformation.getStack(region, input.stackName)) {
+      this.stacks.createStack({
+        ...base,
+        templateBody: await read('cloudformation-template-create-stack.json'),
+      });
+      await this.stacks.settled();
+      this.expectStatus(region, input.stackName, 'CREATE_COMPLETE');
+    }
+    const updateBody = await read('cloudformation-template-update-stack.json');
+    const bucket = this.cloudformation
+      .getStack(region, input.stackName)
+      ?.resources.find((r) => r.type === 'AWS::S3::Bucket')?.physicalId;
+    if (bucket) {
+      for (const key of artifactKeys(updateBody)) {
+        const file = await readFile(join(input.packageDir, key.split('/').pop()!));
+        this.s3.putObject(bucket, key, file, { contentType: 'application/zip' });
+      }
+    }
+    try {
+      this.stacks.updateStack({ ...base, templateBody: updateBody });
+    } catch (err) {
+      if (!/No updates are to be performed/.test((err as Error).message)) throw err;
+    }
+    await this.stacks.settled();
+    const stack = this.expectStatus(region, input.stackName, 'UPDATE_COMPLETE');
+    const outputs = stack.outputs;
+    return {
+      stackName: stack.stackName,
+      stackId: stack.stackId,
+      outputs: Object.fromEntries(outputs.map((o) => [o.key, o.value])),
+      exports: Object.fromEntries(
+        outputs.flatMap((o) => (o.exportName === undefined ? [] : [[o.exportName, o.value]])),
+      ),
+      resources: stack.resources.map((r) => ({
+        logicalId: r.logicalId,
+        type: r.type,
+        physicalId: r.physicalId,
+        status: r.status,
+        ...(r.note !== undefined ? { note: r.note } : {}),
+      })),
+      outputDetails: outputs,
+    };
+  }
+
+  private expectStatus(region: string, stackName: string, status: string) {
+    const stack = this.cloudformation.findStack(region, stackName);
+    if (stack?.status === status) return stack;
+    const failure = stack?.events?.find((e) => e.status.endsWith('_FAILED'));
+    throw new Error(
+      `stack ${stackName} is ${stack?.status ?? 'missing'}` +
+        (failure ? `: ${failure.logicalId} ${failure.status}: ${failure.reason ?? ''}` : '') +
+        (stack?.statusReason ? ` (${stack.statusReason})` : ''),
     );
-    const config = clientConfig({ endpoint: this.url, region }, {});
-    return applyTemplate({
-      stackName: input.stackName,
-      template,
-      region,
-      accountId: this.opts.accountId,
-      artifactDir: input.packageDir,
-      clients: {
-        sns: new SNSClient(config),
-        dynamodb: new DynamoDBClient(config),
-        lambda: new LambdaClient(config),
-        sqs: new SQSClient(config),
-        events: new EventBridgeClient(config),
-      },
-      model: this.cloudformation,
-    });
   }
 
   async stop(): Promise<void> {
@@ -282,8 +373,24 @@ export class Emulator {
       await services.lambda.dispose();
     }
     this.regions.clear();
+    for (const c of this.applyClients.values()) {
+      for (const client of Object.values(c)) (client as { destroy(): void }).destroy();
+    }
     await this.dynamodb.close();
   }
+}
+
+/** The S3 keys of the functions' code in a packaged template (`Code.S3Key`). */
+function artifactKeys(templateBody: string): string[] {
+  const template = JSON.parse(templateBody) as {
+    Resources?: Record<string, { Type?: string; Properties?: { Code?: { S3Key?: unknown } } }>;
+  };
+  const keys = Object.values(template.Resources ?? {}).flatMap((r) =>
+    r.Type === 'AWS::Lambda::Function' && typeof r.Properties?.Code?.S3Key === 'string'
+      ? [r.Properties.Code.S3Key]
+      : [],
+  );
+  return [...new Set(keys)];
 }
 
 export function regionOfArn(arn: string): string | undefined {

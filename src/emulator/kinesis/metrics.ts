@@ -29,7 +29,35 @@ const METRIC_UNITS: Record<string, string> = {
   'GetRecords.Records': 'Count',
   'GetRecords.Success': 'Count',
   'GetRecords.IteratorAgeMilliseconds': 'Milliseconds',
+  'GetRecords.Latency': 'Milliseconds',
+  ReadProvisionedThroughputExceeded: 'Count',
+  OutgoingBytes: 'Bytes',
+  OutgoingRecords: 'Count',
+  IteratorAgeMilliseconds: 'Milliseconds',
+  RecordsDroppedByByteCap: 'Count',
+  BytesDroppedByByteCap: 'Bytes',
 };
+
+/** The shard-level metrics EnableEnhancedMonitoring can turn on (AWS's list). */
+export const SHARD_LEVEL_METRICS = [
+  'IncomingBytes',
+  'IncomingRecords',
+  'OutgoingBytes',
+  'OutgoingRecords',
+  'WriteProvisionedThroughputExceeded',
+  'ReadProvisionedThroughputExceeded',
+  'IteratorAgeMilliseconds',
+] as const;
+
+/**
+ * The emulator's own metrics, not AWS's: records the per-stream byte cap dropped before their
+ * retention period was over. Published under their own namespace so they never mix with AWS/Kinesis.
+ */
+export const EMULATOR_NAMESPACE = 'Emulator/Kinesis';
+const EMULATOR_METRICS = new Set(['RecordsDroppedByByteCap', 'BytesDroppedByByteCap']);
+
+/** Separates stream and shard in the keys of shard-level buckets. */
+const SHARD_KEY = '\u0000';
 
 export type MetricBucket = Map<string, Stat>;
 
@@ -67,16 +95,24 @@ export class KinesisMetrics {
     return bucket;
   }
 
+  /** The shard-level statistic sets of a shard (only used when enhanced monitoring is on). */
+  shardBucket(streamName: string, shardId: string, at: number): MetricBucket {
+    return this.bucket(`${streamName}${SHARD_KEY}${shardId}`, at);
+  }
+
   /** Publishes every minute that started before `cutoff`. */
   flush(cutoff: number): void {
-    for (const [streamName, minutes] of this.pending) {
+    for (const [key, minutes] of this.pending) {
+      const [streamName, shardId] = key.split(SHARD_KEY) as [string, string | undefined];
+      const dimensions = [{ name: 'StreamName', value: streamName }];
+      if (shardId !== undefined) dimensions.push({ name: 'ShardId', value: shardId });
       const ready = [...minutes.keys()].filter((m) => m < cutoff).sort((a, b) => a - b);
       for (const minute of ready) {
         for (const [metricName, s] of minutes.get(minute)!) {
           this.sink.putMetric({
-            namespace: 'AWS/Kinesis',
+            namespace: EMULATOR_METRICS.has(metricName) ? EMULATOR_NAMESPACE : 'AWS/Kinesis',
             metricName,
-            dimensions: [{ name: 'StreamName', value: streamName }],
+            dimensions,
             timestamp: minute,
             unit: METRIC_UNITS[metricName] ?? 'None',
             sum: s.sum,
@@ -87,7 +123,7 @@ export class KinesisMetrics {
         }
         minutes.delete(minute);
       }
-      if (minutes.size === 0) this.pending.delete(streamName);
+      if (minutes.size === 0) this.pending.delete(key);
     }
   }
 }

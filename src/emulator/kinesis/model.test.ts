@@ -5,6 +5,7 @@ import type { MetricDatum, MetricSink } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
 import type { KinesisModelOptions, Shard } from './model.js';
 import { HASH_KEY_SPACE, KinesisModel, MiB } from './model.js';
+import { reshardingDurationMs } from './resharding.js';
 
 const ACCOUNT = '000000000000';
 const START = Date.UTC(2026, 0, 1);
@@ -46,12 +47,12 @@ function setup(opts: Partial<KinesisModelOptions> = {}) {
     await clock.advance(500);
   };
   const reshard = async (name: string, target: number) => {
-    model.updateShardCount({
+    const { CurrentShardCount } = model.updateShardCount({
       StreamName: name,
       TargetShardCount: target,
       ScalingType: 'UNIFORM_SCALING',
     });
-    await clock.advance(30_000);
+    await clock.advance(reshardingDurationMs(CurrentShardCount, target, 30_000));
   };
   const allShards = (name: string) =>
     model.listShards({ StreamName: name, MaxResults: 10_000 }).Shards;
@@ -307,7 +308,7 @@ describe('UpdateShardCount', () => {
     expect(catchAws(() => six.model.createStream({ StreamName: 't', ShardCount: 2 })).code).toBe(
       'LimitExceededException',
     );
-    await six.clock.advance(30_000);
+    await six.clock.advance(reshardingDurationMs(3, 4, 30_000));
     six.model.createStream({ StreamName: 't', ShardCount: 2 });
     expect(six.model.describeLimits().OpenShardCount).toBe(6);
     // The refused update left the first stream untouched.
@@ -509,14 +510,15 @@ describe('writes', () => {
     );
   });
 
-  it('sequence numbers increase monotonically as decimal strings', async () => {
-    const { model, createActive } = setup();
+  it('sequence numbers increase monotonically within a shard as 56-digit decimals', async () => {
+    const { model, createActive, clock } = setup();
     await createActive('s', 2);
     let prev = -1n;
     for (let i = 0; i < 20; i++) {
+      if (i % 7 === 0) await clock.advance(1_000);
       const { SequenceNumber } = model.putRecord({
         StreamName: 's',
-        PartitionKey: `k${i}`,
+        PartitionKey: 'same key',
         Data: text('x'),
       });
       expect(SequenceNumber).toMatch(/^\d{56}$/);
@@ -747,27 +749,30 @@ describe('reads', () => {
       );
       await clock.advance(1_000);
     }
-    const data = (it: string) =>
-      model.getRecords({ ShardIterator: it }).Records.map((r) => decode(r.Data));
-    expect(data(iter(model, sh, 'TRIM_HORIZON'))).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
-    expect(data(latest)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
-    expect(data(iter(model, sh, 'LATEST'))).toEqual([]);
+    // One read per 200 ms stays within the 5 GetRecords per second of a shard.
+    const data = async (it: string) => {
+      await clock.advance(200);
+      return model.getRecords({ ShardIterator: it }).Records.map((r) => decode(r.Data));
+    };
+    expect(await data(iter(model, sh, 'TRIM_HORIZON'))).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(await data(latest)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(await data(iter(model, sh, 'LATEST'))).toEqual([]);
     expect(
-      data(iter(model, sh, 'AT_SEQUENCE_NUMBER', { StartingSequenceNumber: seqs[2]! })),
+      await data(iter(model, sh, 'AT_SEQUENCE_NUMBER', { StartingSequenceNumber: seqs[2]! })),
     ).toEqual(['r2', 'r3', 'r4']);
     expect(
-      data(iter(model, sh, 'AFTER_SEQUENCE_NUMBER', { StartingSequenceNumber: seqs[2]! })),
+      await data(iter(model, sh, 'AFTER_SEQUENCE_NUMBER', { StartingSequenceNumber: seqs[2]! })),
     ).toEqual(['r3', 'r4']);
-    expect(data(iter(model, sh, 'AT_TIMESTAMP', { Timestamp: new Date(START + 2_500) }))).toEqual([
-      'r2',
-      'r3',
-      'r4',
-    ]);
+    expect(
+      await data(iter(model, sh, 'AT_TIMESTAMP', { Timestamp: new Date(START + 2_500) })),
+    ).toEqual(['r2', 'r3', 'r4']);
+    await clock.advance(200);
     const page = model.getRecords({ ShardIterator: iter(model, sh, 'TRIM_HORIZON'), Limit: 2 });
     expect(page.Records.map((r) => decode(r.Data))).toEqual(['r0', 'r1']);
     expect(page.MillisBehindLatest).toBeGreaterThan(0);
     expect(page.Records[0]!.ApproximateArrivalTimestamp).toEqual(new Date(START + 500));
-    expect(data(page.NextShardIterator!)).toEqual(['r2', 'r3', 'r4']);
+    await clock.advance(200);
+    expect(await data(page.NextShardIterator!)).toEqual(['r2', 'r3', 'r4']);
     expect(catchAws(() => iter(model, sh, 'AT_SEQUENCE_NUMBER')).code).toBe(
       'InvalidArgumentException',
     );

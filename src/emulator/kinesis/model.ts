@@ -10,15 +10,17 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { MetricSink } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
+import { Consumers } from './consumers.js';
 import {
+  DAY_MS,
   DEFAULT_RETENTION_HOURS,
-  HOUR_MS,
+  MiB,
   LARGE_QUOTA_REGIONS,
   MAX_SHARDS_PER_STREAM,
   NEXT_TOKEN_TTL_MS,
   ON_DEMAND_SHARD_COUNT,
 } from './limits.js';
-import { KinesisMetrics, MINUTE_MS } from './metrics.js';
+import { addStat, KinesisMetrics, MINUTE_MS, SHARD_LEVEL_METRICS } from './metrics.js';
 import { Reads, type GetRecordsOutput, type GetShardIteratorInput } from './reads.js';
 import { uniformStart } from './resharding.js';
 import { Scaling } from './scaling.js';
@@ -61,9 +63,6 @@ export {
   SHARD_WRITE_RECORDS_PER_SECOND,
 } from './limits.js';
 
-const RETENTION_HOURS = DEFAULT_RETENTION_HOURS;
-const RETENTION_MS = RETENTION_HOURS * HOUR_MS;
-
 export interface KinesisModelOptions {
   clock: Clock;
   region: string;
@@ -76,7 +75,15 @@ export interface KinesisModelOptions {
   /** How long a deleted stream stays DELETING before it disappears (default: creatingMs). */
   deletingMs?: number;
   accountShardLimit?: number;
+  /**
+   * Most record bytes (data plus partition keys) kept per stream, default 128 MiB. Past it the
+   * oldest records are dropped before their retention period is over, so memory stays flat under
+   * sustained load; the emulator's own metric `Emulator/Kinesis RecordsDroppedByByteCap` counts them.
+   */
+  maxStreamBytes?: number;
 }
+
+export const DEFAULT_MAX_STREAM_BYTES = 128 * MiB;
 
 export class KinesisModel {
   readonly region: string;
@@ -89,7 +96,8 @@ export class KinesisModel {
   private readonly reads: Reads;
   private readonly writes: Writes;
   private readonly scaling: Scaling;
-  private readonly creatingMs: number;
+  private readonly consumers: Consumers;
+  readonly creatingMs: number;
   private readonly deletingMs: number;
   private readonly streams: Map<string, StreamState>;
   private readonly timers = new Set<TimerHandle>();
@@ -100,7 +108,12 @@ export class KinesisModel {
     this.clock = opts.clock;
     this.region = opts.region;
     this.accountId = opts.accountId;
-    this.store = new StreamStore(opts.clock, opts.region, opts.accountId);
+    this.store = new StreamStore(
+      opts.clock,
+      opts.region,
+      opts.accountId,
+      opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES,
+    );
     this.streams = this.store.streams;
     this.metrics = new KinesisMetrics(opts.metrics);
     this.reads = new Reads(this.store, this.metrics);
@@ -111,6 +124,7 @@ export class KinesisModel {
     this.accountShardLimit =
       opts.accountShardLimit ?? (LARGE_QUOTA_REGIONS.has(opts.region) ? 20_000 : 1_000);
     this.scaling = new Scaling(this);
+    this.consumers = new Consumers(this);
     // A minute's datum can only be published once the minute is over, so tick on minute boundaries.
     const now = this.clock.now();
     const toBoundary = MINUTE_MS - (((now % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
@@ -189,6 +203,13 @@ export class KinesisModel {
       nextShardIndex: 0,
       tags: new Map(Object.entries(input.Tags ?? {})),
       scalingOps: [],
+      retentionHours: DEFAULT_RETENTION_HOURS,
+      shardLevelMetrics: new Set(),
+      consumers: new Map(),
+      arrivals: [],
+      arrivalsHead: 0,
+      storedBytes: 0,
+      modeChanges: [],
     };
     for (let j = 0; j < count; j++) {
       this.store.newShard(stream, uniformStart(j, count), uniformStart(j + 1, count) - 1n, now);
@@ -200,9 +221,15 @@ export class KinesisModel {
     });
   }
 
-  deleteStream(ref: StreamRef): void {
+  deleteStream(ref: StreamRef & { EnforceConsumerDeletion?: boolean | undefined }): void {
     const stream = this.store.requireStream(ref);
     if (stream.status === 'DELETING') return;
+    if (stream.consumers.size > 0 && !ref.EnforceConsumerDeletion) {
+      throw new AwsError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.accountId} has registered consumers; deregister them or set EnforceConsumerDeletion.`,
+      );
+    }
     stream.status = 'DELETING';
     this.schedule(stream, this.deletingMs, () => {
       if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
@@ -228,9 +255,9 @@ export class KinesisModel {
         StreamModeDetails: { StreamMode: stream.mode },
         Shards: candidates.slice(0, limit).map((s) => this.store.shardView(s)),
         HasMoreShards: candidates.length > limit,
-        RetentionPeriodHours: RETENTION_HOURS,
+        RetentionPeriodHours: stream.retentionHours,
         StreamCreationTimestamp: new Date(stream.createdAt),
-        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+        EnhancedMonitoring: [{ ShardLevelMetrics: [...stream.shardLevelMetrics] }],
         EncryptionType: 'NONE',
       },
     };
@@ -244,12 +271,12 @@ export class KinesisModel {
         StreamARN: stream.arn,
         StreamStatus: stream.status,
         StreamModeDetails: { StreamMode: stream.mode },
-        RetentionPeriodHours: RETENTION_HOURS,
+        RetentionPeriodHours: stream.retentionHours,
         StreamCreationTimestamp: new Date(stream.createdAt),
-        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+        EnhancedMonitoring: [{ ShardLevelMetrics: [...stream.shardLevelMetrics] }],
         EncryptionType: 'NONE',
         OpenShardCount: stream.open.length,
-        ConsumerCount: 0,
+        ConsumerCount: stream.consumers.size,
       },
     };
   }
@@ -379,7 +406,7 @@ export class KinesisModel {
       }
     }
     this.store.expire(stream);
-    const horizon = Math.max(now - RETENTION_MS, stream.createdAt);
+    const horizon = Math.max(this.store.retentionHorizon(stream), stream.createdAt);
     const openAt = (s: ShardState, t: number) =>
       s.createdAt <= t && (s.closedAt === undefined || s.closedAt > t);
     const matches = (s: ShardState): boolean => {
@@ -449,6 +476,140 @@ export class KinesisModel {
   /** Number of UpdateShardCount calls still allowed in the current rolling 24 hours. */
   scalingOperationsLeft(ref: StreamRef): number {
     return this.scaling.scalingOperationsLeft(ref);
+  }
+
+  splitShard(input: StreamRef & { ShardToSplit: string; NewStartingHashKey: string }): void {
+    this.scaling.splitShard(input);
+  }
+
+  mergeShards(input: StreamRef & { ShardToMerge: string; AdjacentShardToMerge: string }): void {
+    this.scaling.mergeShards(input);
+  }
+
+  /** At most twice per rolling 24 hours per stream, as AWS allows capacity mode switches. */
+  updateStreamMode(input: { StreamARN: string; StreamModeDetails: { StreamMode: StreamMode } }) {
+    const stream = this.store.requireStream({ StreamARN: input.StreamARN });
+    const mode = input.StreamModeDetails.StreamMode;
+    if (stream.status !== 'ACTIVE') {
+      throw new AwsError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.accountId} not ACTIVE, instead in state ${stream.status}`,
+      );
+    }
+    if (stream.mode === mode) {
+      throw invalidArgument(
+        `Stream ${stream.name} under account ${this.accountId} is already in ${mode} mode.`,
+      );
+    }
+    const now = this.clock.now();
+    stream.modeChanges = stream.modeChanges.filter((t) => t > now - DAY_MS);
+    if (stream.modeChanges.length >= 2) {
+      throw new AwsError(
+        'LimitExceededException',
+        `Stream ${stream.name} under account ${this.accountId} has already switched capacity mode twice in the last 24 hours.`,
+      );
+    }
+    if (mode === 'PROVISIONED') this.scaling.checkAccountQuota(stream.open.length);
+    stream.modeChanges.push(now);
+    stream.status = 'UPDATING';
+    this.schedule(stream, this.reshardingMs, () => {
+      stream.mode = mode;
+      stream.status = 'ACTIVE';
+    });
+  }
+
+  // ---------------------------------------------------------------- retention and monitoring
+
+  increaseStreamRetentionPeriod(input: StreamRef & { RetentionPeriodHours: number }): void {
+    validateInt(input.RetentionPeriodHours, 'retentionPeriodHours', 1, 8760);
+    const stream = this.store.requireStream(input);
+    const hours = input.RetentionPeriodHours;
+    if (hours < 24) {
+      throw invalidArgument(
+        `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
+      );
+    }
+    if (hours < stream.retentionHours) {
+      throw invalidArgument(
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be shorter than existing retention period (${stream.retentionHours} hours). Use DecreaseRetentionPeriod API.`,
+      );
+    }
+    stream.retentionHours = hours;
+  }
+
+  decreaseStreamRetentionPeriod(input: StreamRef & { RetentionPeriodHours: number }): void {
+    validateInt(input.RetentionPeriodHours, 'retentionPeriodHours', 1, 8760);
+    const stream = this.store.requireStream(input);
+    const hours = input.RetentionPeriodHours;
+    if (hours < 24) {
+      throw invalidArgument(
+        `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
+      );
+    }
+    if (hours > stream.retentionHours) {
+      throw invalidArgument(
+        `Requested retention period (${hours} hours) for stream ${stream.name} can not be longer than existing retention period (${stream.retentionHours} hours). Use IncreaseRetentionPeriod API.`,
+      );
+    }
+    stream.retentionHours = hours;
+    this.store.expire(stream);
+  }
+
+  enableEnhancedMonitoring(input: StreamRef & { ShardLevelMetrics: string[] }) {
+    return this.setMonitoring(input, true);
+  }
+
+  disableEnhancedMonitoring(input: StreamRef & { ShardLevelMetrics: string[] }) {
+    return this.setMonitoring(input, false);
+  }
+
+  private setMonitoring(input: StreamRef & { ShardLevelMetrics: string[] }, on: boolean) {
+    const stream = this.store.requireStream(input);
+    const requested = input.ShardLevelMetrics.flatMap((m) =>
+      m === 'ALL' ? [...SHARD_LEVEL_METRICS] : [m],
+    );
+    const current = [...stream.shardLevelMetrics];
+    for (const m of requested) {
+      if (on) stream.shardLevelMetrics.add(m);
+      else stream.shardLevelMetrics.delete(m);
+    }
+    return {
+      StreamName: stream.name,
+      StreamARN: stream.arn,
+      CurrentShardLevelMetrics: current,
+      DesiredShardLevelMetrics: [...stream.shardLevelMetrics],
+    };
+  }
+
+  // ---------------------------------------------------------------- consumers
+
+  registerStreamConsumer(input: { StreamARN: string; ConsumerName: string }) {
+    return this.consumers.register(input);
+  }
+
+  describeStreamConsumer(input: {
+    StreamARN?: string;
+    ConsumerName?: string;
+    ConsumerARN?: string;
+  }) {
+    return this.consumers.describe(input);
+  }
+
+  deregisterStreamConsumer(input: {
+    StreamARN?: string;
+    ConsumerName?: string;
+    ConsumerARN?: string;
+  }): void {
+    this.consumers.deregister(input);
+  }
+
+  listStreamConsumers(input: {
+    StreamARN: string;
+    NextToken?: string | undefined;
+    MaxResults?: number | undefined;
+    StreamCreationTimestamp?: Date | undefined;
+  }) {
+    return this.consumers.list(input);
   }
 
   // ---------------------------------------------------------------- data plane
@@ -549,8 +710,23 @@ export class KinesisModel {
   }
 
   private onMinute(): void {
-    this.flushMetrics();
     for (const s of this.streams.values()) this.store.expire(s);
+    const now = this.clock.now();
+    for (const [name, d] of this.store.takeDropped()) {
+      const bucket = this.metrics.bucket(name, now - 1);
+      addStat(bucket, 'RecordsDroppedByByteCap', d.records);
+      addStat(bucket, 'BytesDroppedByByteCap', d.bytes);
+    }
+    this.flushMetrics();
+  }
+
+  /** Runs `fn` after `delayMs` (timers that are not a stream's status transition). */
+  later(delayMs: number, fn: () => void): void {
+    const handle = this.clock.setTimeout(() => {
+      this.timers.delete(handle);
+      fn();
+    }, delayMs);
+    this.timers.add(handle);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -1,11 +1,16 @@
 /**
- * The read path: shard iterators and GetRecords, including the hand-over from a closed parent to
- * its children once the parent is read to its end.
+ * The read path: shard iterators and GetRecords, with AWS's per-shard read limits and the
+ * hand-over from a closed parent to its children once the parent is read to its end.
+ *
+ * Read limits: 5 GetRecords calls per shard per clock second, and 2 MiB/s per shard as a byte
+ * budget that refills continuously up to 2 MiB. A call may return up to 10 MiB and drive the budget
+ * negative; until it has refilled, calls fail (AWS: a 10 MiB read blocks the next 5 seconds).
  */
 import { AwsError } from '../protocol/errors.js';
-import { ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES } from './limits.js';
+import { ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, MiB } from './limits.js';
 import { addStat, type KinesisMetrics } from './metrics.js';
-import { decodeToken, encodeToken, lowerBound, type StreamStore } from './store.js';
+import { decodeIterator, encodeIterator, END_POSITION, parseSequence } from './sequence.js';
+import { lowerBoundArrival, lowerBoundPos, type StreamStore } from './store.js';
 import type {
   ChildShard,
   KinesisRecord,
@@ -15,6 +20,9 @@ import type {
   StreamState,
 } from './types.js';
 import { constraint, invalidArgument, validateInt } from './validation.js';
+
+export const READ_CALLS_PER_SECOND = 5;
+export const READ_BYTES_PER_SECOND = 2 * MiB;
 
 export interface GetShardIteratorInput extends StreamRef {
   ShardId: string;
@@ -38,19 +46,31 @@ export class Reads {
 
   getShardIterator(input: GetShardIteratorInput): { ShardIterator: string } {
     const store = this.store;
+    const type = input.ShardIteratorType;
+    const bySequence = type === 'AT_SEQUENCE_NUMBER' || type === 'AFTER_SEQUENCE_NUMBER';
+    if (!bySequence && input.StartingSequenceNumber !== undefined) {
+      throw invalidArgument(
+        `Request included a StartingSequenceNumber (${input.StartingSequenceNumber}) with ShardIteratorType ${type}; only AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER take one.`,
+      );
+    }
+    if (type !== 'AT_TIMESTAMP' && input.Timestamp !== undefined) {
+      throw invalidArgument(
+        `Request included a Timestamp with ShardIteratorType ${type}; only AT_TIMESTAMP takes one.`,
+      );
+    }
     const stream = store.requireStream(input);
     if (stream.status === 'CREATING' || stream.status === 'DELETING')
       throw store.notFound(stream.name);
     store.expire(stream);
     const shard = store.requireShard(stream, input.ShardId);
-    let position: bigint;
-    const type = input.ShardIteratorType;
+    const now = store.clock.now();
+    let position: number;
     switch (type) {
       case 'TRIM_HORIZON':
-        position = 0n;
+        position = 0;
         break;
       case 'LATEST':
-        position = shard.endSeq ?? store.peekSeq();
+        position = shard.closedAt !== undefined ? Number.MAX_SAFE_INTEGER : shard.nextPos;
         break;
       case 'AT_SEQUENCE_NUMBER':
       case 'AFTER_SEQUENCE_NUMBER': {
@@ -60,29 +80,39 @@ export class Reads {
             `StartingSequenceNumber is required for ShardIteratorType ${type}.`,
           );
         }
-        if (!/^(0|[1-9]\d{0,128})$/.test(raw)) {
-          throw constraint(
-            'startingSequenceNumber',
-            raw,
-            'Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})',
-          );
-        }
-        const seq = BigInt(raw);
-        if (seq < shard.startSeq || (shard.endSeq !== undefined && seq > shard.endSeq)) {
+        const parts = parseSequence(raw);
+        if (!parts) {
           throw invalidArgument(
-            `Invalid StartingSequenceNumber. Sequence number ${raw} is not in the range of ${shard.id} in stream ${stream.name} under account ${store.accountId}.`,
+            `StartingSequenceNumber ${raw} used in GetShardIterator on shard ${shard.id} in stream ${stream.name} under account ${store.accountId} is invalid.`,
           );
         }
-        position = type === 'AT_SEQUENCE_NUMBER' ? seq : seq + 1n;
+        if (parts.shardIndex !== shard.index) {
+          throw invalidArgument(
+            `Invalid StartingSequenceNumber. It encodes shardId-${String(parts.shardIndex).padStart(12, '0')}, while it was used in a call to a shard with ${shard.id}`,
+          );
+        }
+        if (parts.position === END_POSITION) {
+          position = Number.MAX_SAFE_INTEGER;
+        } else {
+          const p = Number(parts.position);
+          position = type === 'AT_SEQUENCE_NUMBER' ? p : p + 1;
+        }
         break;
       }
       case 'AT_TIMESTAMP': {
         if (input.Timestamp === undefined) {
-          throw invalidArgument('Timestamp is required for ShardIteratorType AT_TIMESTAMP.');
+          throw invalidArgument(
+            'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+          );
         }
         const t = input.Timestamp.getTime();
-        const rec = shard.records.find((r) => r.arrival >= t);
-        position = rec ? rec.seq : (shard.endSeq ?? store.peekSeq());
+        if (t > now) {
+          throw invalidArgument(
+            `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${t}, currentTimestampInMillis: ${now}`,
+          );
+        }
+        const i = lowerBoundArrival(shard, t);
+        position = i < shard.records.length ? shard.records[i]!.pos : shard.nextPos;
         break;
       }
       default:
@@ -99,17 +129,9 @@ export class Reads {
     const store = this.store;
     if (input.Limit !== undefined) validateInt(input.Limit, 'limit', 1, 10_000);
     const now = store.clock.now();
-    const it = decodeToken(input.ShardIterator);
-    if (
-      !it ||
-      typeof it.stream !== 'string' ||
-      typeof it.created !== 'number' ||
-      typeof it.shard !== 'string' ||
-      typeof it.pos !== 'string' ||
-      typeof it.issued !== 'number' ||
-      !/^\d+$/.test(it.pos)
-    ) {
-      throw invalidArgument(`Invalid ShardIterator: ${input.ShardIterator}`);
+    const it = decodeIterator(input.ShardIterator);
+    if (!it) {
+      throw invalidArgument(`Invalid ShardIterator.`);
     }
     if (now - it.issued > ITERATOR_TTL_MS) {
       throw new AwsError(
@@ -122,55 +144,102 @@ export class Reads {
       throw store.notFound(it.stream);
     }
     store.expire(stream);
-    const shard = store.requireShard(stream, it.shard);
+    const shard = stream.shards.find((s) => s.index === it.shard);
+    if (!shard) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Shard shardId-${String(it.shard).padStart(12, '0')} in stream ${stream.name} under account ${store.accountId} does not exist`,
+      );
+    }
+    const bucket = this.metrics.bucket(stream.name, now);
+    const shardBucket = stream.shardLevelMetrics.size
+      ? this.metrics.shardBucket(stream.name, shard.id, now)
+      : undefined;
+    if (!this.admitRead(shard, now)) {
+      addStat(bucket, 'ReadProvisionedThroughputExceeded', 1);
+      if (shardBucket && stream.shardLevelMetrics.has('ReadProvisionedThroughputExceeded'))
+        addStat(shardBucket, 'ReadProvisionedThroughputExceeded', 1);
+      throw new AwsError(
+        'ProvisionedThroughputExceededException',
+        `Rate exceeded for Shard - ${shard.id} in stream ${stream.name} under account ${store.accountId}.`,
+      );
+    }
     const limit = input.Limit ?? 10_000;
-    const from = lowerBound(shard.records, BigInt(it.pos));
+    const records = shard.records;
     const out: KinesisRecord[] = [];
     let bytes = 0;
-    let i = from;
-    while (i < shard.records.length && out.length < limit) {
-      const r = shard.records[i]!;
+    let i = lowerBoundPos(shard, it.pos);
+    while (i < records.length && out.length < limit) {
+      const r = records[i]!;
       if (out.length > 0 && bytes + r.data.length > MAX_GET_RECORDS_BYTES) break;
       bytes += r.data.length;
       out.push({
-        SequenceNumber: r.seq.toString(),
+        SequenceNumber: store.sequenceOf(shard, r),
         ApproximateArrivalTimestamp: new Date(r.arrival),
         Data: r.data,
         PartitionKey: r.partitionKey,
       });
       i++;
     }
-    const last = shard.records[i - 1];
-    const nextPos = out.length > 0 && last ? last.seq + 1n : BigInt(it.pos);
-    const remaining = i < shard.records.length;
+    shard.readBytes -= bytes;
+    const last = out.length > 0 ? records[i - 1] : undefined;
+    const nextPos = last ? last.pos + 1 : Math.max(it.pos, shard.records[shard.head]?.pos ?? 0);
+    const remaining = i < records.length;
     const result: GetRecordsOutput = {
       Records: out,
-      MillisBehindLatest: remaining ? now - shard.records[i]!.arrival : 0,
+      // How far behind the tip the reader is: the age of where it now stands, 0 once caught up.
+      MillisBehindLatest: remaining ? Math.max(0, now - (last ?? records[i]!).arrival) : 0,
     };
     if (shard.closedAt !== undefined && !remaining) {
       result.ChildShards = childrenOf(stream, shard);
     } else {
       result.NextShardIterator = this.iterator(stream, shard, nextPos);
     }
-    const bucket = this.metrics.bucket(stream.name, now);
+    const age = last ? now - last.arrival : 0;
     addStat(bucket, 'GetRecords.Records', out.length);
     addStat(bucket, 'GetRecords.Bytes', bytes);
     addStat(bucket, 'GetRecords.Success', 1);
+    addStat(bucket, 'GetRecords.Latency', 0);
+    addStat(bucket, 'ReadProvisionedThroughputExceeded', 0);
     // AWS measures the age of the last record returned; a caught-up reader has age 0.
-    addStat(
-      bucket,
-      'GetRecords.IteratorAgeMilliseconds',
-      out.length > 0 && last ? now - last.arrival : 0,
-    );
+    addStat(bucket, 'GetRecords.IteratorAgeMilliseconds', age);
+    if (shardBucket) {
+      const on = stream.shardLevelMetrics;
+      if (on.has('OutgoingBytes')) addStat(shardBucket, 'OutgoingBytes', bytes);
+      if (on.has('OutgoingRecords')) addStat(shardBucket, 'OutgoingRecords', out.length);
+      if (on.has('IteratorAgeMilliseconds')) addStat(shardBucket, 'IteratorAgeMilliseconds', age);
+      if (on.has('ReadProvisionedThroughputExceeded'))
+        addStat(shardBucket, 'ReadProvisionedThroughputExceeded', 0);
+    }
     return result;
   }
 
-  private iterator(stream: StreamState, shard: ShardState, pos: bigint): string {
-    return encodeToken({
+  /** Applies the per-shard call rate and refills the byte budget for the time passed. */
+  private admitRead(shard: ShardState, now: number): boolean {
+    const second = Math.floor(now / 1000);
+    if (shard.readSecond === -1) {
+      shard.readBytes = READ_BYTES_PER_SECOND;
+      shard.readWhen = now;
+    } else {
+      const refill = ((now - shard.readWhen) / 1000) * READ_BYTES_PER_SECOND;
+      shard.readBytes = Math.min(READ_BYTES_PER_SECOND, shard.readBytes + refill);
+      shard.readWhen = now;
+    }
+    if (shard.readSecond !== second) {
+      shard.readSecond = second;
+      shard.readCalls = 0;
+    }
+    if (shard.readCalls >= READ_CALLS_PER_SECOND || shard.readBytes <= 0) return false;
+    shard.readCalls++;
+    return true;
+  }
+
+  private iterator(stream: StreamState, shard: ShardState, pos: number): string {
+    return encodeIterator({
       stream: stream.name,
       created: stream.createdAt,
-      shard: shard.id,
-      pos: pos.toString(),
+      shard: shard.index,
+      pos,
       issued: this.store.clock.now(),
     });
   }

@@ -80,3 +80,34 @@ export function peakOpenDuringReshard(open: readonly KeyRange[], target: number)
   for (let j = 0; j < target; j++) starts.add(uniformStart(j, target));
   return starts.size;
 }
+
+/**
+ * How long a reshard keeps a stream UPDATING, in milliseconds: the one model of resharding time
+ * that the emulator (UpdateShardCount, SplitShard, MergeShards) and the fleet simulator share.
+ *
+ * AWS says resharding "could take a few minutes", that its time grows with the stream, and that
+ * targets which are a multiple of 25% of the current count (+-25%, 50%, 75%, 100%) complete faster.
+ * The model:
+ * - the reshard is its uniform split/merge plan (`planUniformReshard`), run `PARALLEL_RESHARD_OPS`
+ *   operations at a time, each batch taking `baseMs` (so a 1 -> 2 split takes exactly `baseMs`,
+ *   the emulator's `reshardingMs` setting, and a large stream proportionally longer);
+ * - a target that is not a multiple of 25% of the current count takes twice as long;
+ * - a single SplitShard or MergeShards is one operation: `baseMs`.
+ * Only the new shards' capacity depends on it: they open, and take writes, when it is over.
+ */
+export const PARALLEL_RESHARD_OPS = 10;
+
+export function reshardingDurationMs(current: number, target: number, baseMs: number): number {
+  if (current === target) return 0;
+  const open: KeyRange[] = [];
+  for (let j = 0; j < current; j++)
+    open.push({ start: uniformStart(j, current), end: uniformStart(j + 1, current) - 1n });
+  return durationForOps(planUniformReshard(open, target).steps.length, current, target, baseMs);
+}
+
+/** The same model for a plan already made (a stream whose ranges are uneven). */
+export function durationForOps(ops: number, current: number, target: number, baseMs: number) {
+  const batches = Math.max(1, Math.ceil(ops / PARALLEL_RESHARD_OPS));
+  const aligned = (4 * target) % current === 0;
+  return baseMs * batches * (aligned ? 1 : 2);
+}

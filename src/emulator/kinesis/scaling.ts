@@ -7,10 +7,18 @@
  */
 import { AwsError } from '../protocol/errors.js';
 import { DAY_MS, MAX_SCALING_OPS_PER_24H, MAX_SHARDS_PER_STREAM } from './limits.js';
-import { peakOpenDuringReshard, planUniformReshard } from './resharding.js';
+import { durationForOps, planUniformReshard } from './resharding.js';
+import { parseShardId } from './store.js';
 import type { StreamStore } from './store.js';
 import type { ShardState, StreamRef, StreamState } from './types.js';
 import { constraint, invalidArgument, validateInt } from './validation.js';
+
+/**
+ * SplitShard and MergeShards are rate-limited per account (AWS API reference: 5 transactions per
+ * second for each), UpdateShardCount per stream (10 per second, over which "Rate exceeded").
+ */
+export const SPLIT_MERGE_CALLS_PER_SECOND = 5;
+export const UPDATE_SHARD_COUNT_CALLS_PER_SECOND = 10;
 
 export interface ScalingHost {
   readonly store: StreamStore;
@@ -19,8 +27,120 @@ export interface ScalingHost {
   schedule(stream: StreamState, delayMs: number, fn: () => void): void;
 }
 
+class PerSecond {
+  private second = -1;
+  private calls = 0;
+  constructor(private readonly limit: number) {}
+  take(now: number): boolean {
+    const s = Math.floor(now / 1000);
+    if (s !== this.second) {
+      this.second = s;
+      this.calls = 0;
+    }
+    if (this.calls >= this.limit) return false;
+    this.calls++;
+    return true;
+  }
+}
+
 export class Scaling {
+  private readonly splitRate = new PerSecond(SPLIT_MERGE_CALLS_PER_SECOND);
+  private readonly mergeRate = new PerSecond(SPLIT_MERGE_CALLS_PER_SECOND);
+  private readonly updateRate = new Map<string, PerSecond>();
+
   constructor(private readonly host: ScalingHost) {}
+
+  splitShard(input: StreamRef & { ShardToSplit: string; NewStartingHashKey: string }): void {
+    const { store } = this.host;
+    const stream = store.requireStream(input);
+    const now = store.clock.now();
+    if (!this.splitRate.take(now)) throw this.rateExceeded(stream);
+    const shard = this.openShard(stream, input.ShardToSplit);
+    this.requireProvisioned(stream, 'SplitShard');
+    this.checkAccountQuota(1);
+    const key = BigInt(input.NewStartingHashKey);
+    if (key <= shard.start + 1n || key >= shard.end) {
+      throw invalidArgument(
+        `NewStartingHashKey ${input.NewStartingHashKey} used in SplitShard() on shard ${shard.id} in stream ${stream.name} under account ${store.accountId} is not both greater than one plus the shard's StartingHashKey ${shard.start} and less than the shard's EndingHashKey ${shard.end}.`,
+      );
+    }
+    this.requireActive(stream);
+    stream.status = 'UPDATING';
+    stream.peakOpenShards = stream.open.length + 1;
+    this.host.schedule(stream, this.host.reshardingMs, () => {
+      const at = store.clock.now();
+      store.closeShard(shard, at);
+      const left = store.newShard(stream, shard.start, key - 1n, at, shard.id);
+      const right = store.newShard(stream, key, shard.end, at, shard.id);
+      stream.open = stream.open.flatMap((s) => (s === shard ? [left, right] : [s]));
+      stream.status = 'ACTIVE';
+      delete stream.peakOpenShards;
+    });
+  }
+
+  mergeShards(input: StreamRef & { ShardToMerge: string; AdjacentShardToMerge: string }): void {
+    const { store } = this.host;
+    const stream = store.requireStream(input);
+    const now = store.clock.now();
+    if (!this.mergeRate.take(now)) throw this.rateExceeded(stream);
+    const a = this.openShard(stream, input.ShardToMerge);
+    const b = this.openShard(stream, input.AdjacentShardToMerge);
+    this.requireProvisioned(stream, 'MergeShards');
+    if (a.end + 1n !== b.start && b.end + 1n !== a.start) {
+      throw invalidArgument(
+        `Shards ${a.id} and ${b.id} in stream ${stream.name} under account ${store.accountId} are not an adjacent pair of shards eligible for merging`,
+      );
+    }
+    this.requireActive(stream);
+    const [left, right] = a.start < b.start ? [a, b] : [b, a];
+    stream.status = 'UPDATING';
+    this.host.schedule(stream, this.host.reshardingMs, () => {
+      const at = store.clock.now();
+      store.closeShard(a, at);
+      store.closeShard(b, at);
+      const child = store.newShard(stream, left.start, right.end, at, a.id, b.id);
+      stream.open = stream.open.flatMap((s) => (s === left ? [child] : s === right ? [] : [s]));
+      stream.status = 'ACTIVE';
+    });
+  }
+
+  private openShard(stream: StreamState, id: string): ShardState {
+    const { store } = this.host;
+    const index = parseShardId(id);
+    const shard = stream.open.find((s) => s.index === index);
+    if (!shard) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Could not find shard ${id} in stream ${stream.name} under account ${store.accountId}.`,
+      );
+    }
+    return shard;
+  }
+
+  private requireActive(stream: StreamState): void {
+    if (stream.status !== 'ACTIVE') {
+      throw new AwsError(
+        'ResourceInUseException',
+        `Stream ${stream.name} under account ${this.host.store.accountId} not ACTIVE, instead in state ${stream.status}`,
+      );
+    }
+  }
+
+  private requireProvisioned(stream: StreamState, op: string): void {
+    if (stream.mode === 'ON_DEMAND') {
+      throw new AwsError(
+        'ValidationException',
+        `${op} is not supported for stream ${stream.name} under account ${this.host.store.accountId} because it is in ON_DEMAND capacity mode.`,
+      );
+    }
+  }
+
+  private rateExceeded(stream: StreamState): AwsError {
+    return new AwsError(
+      'LimitExceededException',
+      `Rate exceeded for stream ${stream.name} under account ${this.host.store.accountId}.`,
+    );
+  }
 
   updateShardCount(input: StreamRef & { TargetShardCount: number; ScalingType: string }): {
     StreamName: string;
@@ -38,18 +158,14 @@ export class Scaling {
       );
     }
     const stream = store.requireStream(input);
-    if (stream.mode === 'ON_DEMAND') {
-      throw new AwsError(
-        'ValidationException',
-        `UpdateShardCount is not supported for stream ${stream.name} under account ${store.accountId} because it is in ON_DEMAND capacity mode.`,
-      );
+    let rate = this.updateRate.get(stream.name);
+    if (!rate) {
+      rate = new PerSecond(UPDATE_SHARD_COUNT_CALLS_PER_SECOND);
+      this.updateRate.set(stream.name, rate);
     }
-    if (stream.status !== 'ACTIVE') {
-      throw new AwsError(
-        'ResourceInUseException',
-        `Stream ${stream.name} under account ${store.accountId} not ACTIVE, instead in state ${stream.status}`,
-      );
-    }
+    if (!rate.take(store.clock.now())) throw this.rateExceeded(stream);
+    this.requireProvisioned(stream, 'UpdateShardCount');
+    this.requireActive(stream);
     const current = stream.open.length;
     const target = input.TargetShardCount;
     if (target === current) {
@@ -84,12 +200,13 @@ export class Scaling {
         `UpdateShardCount cannot be called more than ${MAX_SCALING_OPS_PER_24H} times in a rolling 24 hour period for stream ${stream.name} under account ${store.accountId}. The next scaling operation is allowed after ${nextAllowed}.`,
       );
     }
-    const peak = peakOpenDuringReshard(stream.open, target);
-    this.checkAccountQuota(peak - current);
+    const plan = planUniformReshard(stream.open, target);
+    this.checkAccountQuota(plan.peakOpen - current);
     stream.scalingOps.push(now);
     stream.status = 'UPDATING';
-    stream.peakOpenShards = peak;
-    this.host.schedule(stream, this.host.reshardingMs, () => {
+    stream.peakOpenShards = plan.peakOpen;
+    const duration = durationForOps(plan.steps.length, current, target, this.host.reshardingMs);
+    this.host.schedule(stream, duration, () => {
       this.reshard(stream, target);
       stream.status = 'ACTIVE';
       delete stream.peakOpenShards;

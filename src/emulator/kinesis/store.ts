@@ -5,13 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AwsError } from '../protocol/errors.js';
-import { DEFAULT_RETENTION_HOURS, HOUR_MS } from './limits.js';
+import { HOUR_MS } from './limits.js';
+import { END_POSITION, formatSequence } from './sequence.js';
 import type { Shard, ShardState, StoredRecord, StreamRef, StreamState } from './types.js';
 import { constraint, invalidArgument, validateStreamName } from './validation.js';
-
-/** AWS sequence numbers are 56-digit decimals; a fixed width keeps string order equal to numeric order. */
-export const SEQ_BASE = 49n * 10n ** 54n;
-const RETENTION_MS = DEFAULT_RETENTION_HOURS * HOUR_MS;
 
 export const shardIdFor = (index: number) => `shardId-${String(index).padStart(12, '0')}`;
 
@@ -34,19 +31,33 @@ export function decodeToken(token: string): Record<string, unknown> | undefined 
   }
 }
 
-export function lowerBound(records: StoredRecord[], seq: bigint): number {
-  let lo = 0;
+/**
+ * The shard index named by a shard id. AWS accepts short forms (`shardId-0`, `anything-0`, `0`)
+ * and answers with the canonical `shardId-000000000000`.
+ */
+export function parseShardId(id: string): number | undefined {
+  const m = /^(?:[a-zA-Z0-9_.]*-)?(\d{1,20})$/.exec(id);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Index of the first stored record (from the shard's head) at or after `pos`. */
+export function lowerBoundPos(shard: ShardState, pos: number): number {
+  const records = shard.records;
+  let lo = shard.head;
   let hi = records.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (records[mid]!.seq < seq) lo = mid + 1;
+    if (records[mid]!.pos < pos) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-export function lowerBoundArrival(records: StoredRecord[], t: number): number {
-  let lo = 0;
+export function lowerBoundArrival(shard: ShardState, t: number): number {
+  const records = shard.records;
+  let lo = shard.head;
   let hi = records.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -56,24 +67,26 @@ export function lowerBoundArrival(records: StoredRecord[], t: number): number {
   return lo;
 }
 
+/** Drops trimmed slots once they are most of the array, so trimming stays amortised O(1). */
+function compact(shard: ShardState): void {
+  if (shard.head > 1024 && shard.head * 2 > shard.records.length) {
+    shard.records = shard.records.slice(shard.head);
+    shard.head = 0;
+  }
+}
+
 export class StreamStore {
   readonly streams = new Map<string, StreamState>();
-  private seqCounter = 0n;
+  /** Records dropped by the byte cap since the last call to `takeDropped`, by stream. */
+  private readonly dropped = new Map<string, { records: number; bytes: number }>();
 
   constructor(
     readonly clock: Clock,
     readonly region: string,
     readonly accountId: string,
+    /** Most record bytes kept per stream; the oldest records are dropped first past it. */
+    readonly maxStreamBytes: number,
   ) {}
-
-  nextSeq(): bigint {
-    return SEQ_BASE + this.seqCounter++;
-  }
-
-  /** The sequence number the next record will get (where LATEST starts). */
-  peekSeq(): bigint {
-    return SEQ_BASE + this.seqCounter;
-  }
 
   arnOf(name: string): string {
     return `arn:aws:kinesis:${this.region}:${this.accountId}:stream/${name}`;
@@ -136,7 +149,8 @@ export class StreamStore {
   }
 
   requireShard(stream: StreamState, shardId: string): ShardState {
-    const shard = stream.shards.find((s) => s.id === shardId);
+    const index = parseShardId(shardId);
+    const shard = index === undefined ? undefined : stream.shards.find((s) => s.index === index);
     if (!shard) {
       throw new AwsError(
         'ResourceNotFoundException',
@@ -159,12 +173,23 @@ export class StreamStore {
       index: stream.nextShardIndex++,
       start,
       end,
-      startSeq: this.nextSeq(),
+      startSeq: formatSequence({
+        shardCreatedMs: now,
+        shardIndex: stream.nextShardIndex - 1,
+        position: 0n,
+        arrivalMs: now,
+      }),
       createdAt: now,
       records: [],
+      head: 0,
+      nextPos: 1,
       winSecond: -1,
       winBytes: 0,
       winRecords: 0,
+      readSecond: -1,
+      readCalls: 0,
+      readBytes: 0,
+      readWhen: now,
     };
     if (parent !== undefined) shard.parent = parent;
     if (adjacentParent !== undefined) shard.adjacentParent = adjacentParent;
@@ -175,20 +200,88 @@ export class StreamStore {
   closeShard(shard: ShardState, now: number): void {
     if (shard.closedAt !== undefined) return;
     shard.closedAt = now;
-    shard.endSeq = this.nextSeq();
+    shard.endSeq = formatSequence({
+      shardCreatedMs: shard.createdAt,
+      shardIndex: shard.index,
+      position: END_POSITION,
+      arrivalMs: now,
+    });
   }
 
-  retentionHorizon(): number {
-    return this.clock.now() - RETENTION_MS;
+  /** The sequence number of a stored record. */
+  sequenceOf(shard: ShardState, r: StoredRecord): string {
+    return formatSequence({
+      shardCreatedMs: shard.createdAt,
+      shardIndex: shard.index,
+      position: BigInt(r.pos),
+      arrivalMs: r.arrival,
+    });
+  }
+
+  /** Stores an admitted record, dropping the stream's oldest records past the byte cap. */
+  append(stream: StreamState, shard: ShardState, r: StoredRecord): void {
+    shard.records.push(r);
+    stream.arrivals.push(shard);
+    stream.storedBytes += r.size;
+    if (stream.storedBytes > this.maxStreamBytes) {
+      let records = 0;
+      let bytes = 0;
+      while (stream.storedBytes > this.maxStreamBytes && this.dropOldest(stream)) {
+        records++;
+        bytes += this.lastDroppedSize;
+      }
+      const d = this.dropped.get(stream.name) ?? { records: 0, bytes: 0 };
+      d.records += records;
+      d.bytes += bytes;
+      this.dropped.set(stream.name, d);
+    }
+  }
+
+  private lastDroppedSize = 0;
+
+  /** Removes the stream's oldest stored record; false when none is left. */
+  private dropOldest(stream: StreamState): boolean {
+    while (stream.arrivalsHead < stream.arrivals.length) {
+      const shard = stream.arrivals[stream.arrivalsHead++]!;
+      if (shard.head >= shard.records.length) continue;
+      const r = shard.records[shard.head]!;
+      shard.records[shard.head++] = undefined as unknown as StoredRecord;
+      stream.storedBytes -= r.size;
+      this.lastDroppedSize = r.size;
+      compact(shard);
+      this.compactArrivals(stream);
+      return true;
+    }
+    return false;
+  }
+
+  private compactArrivals(stream: StreamState): void {
+    if (stream.arrivalsHead > 4096 && stream.arrivalsHead * 2 > stream.arrivals.length) {
+      stream.arrivals = stream.arrivals.slice(stream.arrivalsHead);
+      stream.arrivalsHead = 0;
+    }
+  }
+
+  /** Records and bytes dropped by the byte cap since the last call, by stream. */
+  takeDropped(): Map<string, { records: number; bytes: number }> {
+    const out = new Map(this.dropped);
+    this.dropped.clear();
+    return out;
+  }
+
+  retentionHorizon(stream: StreamState): number {
+    return this.clock.now() - stream.retentionHours * HOUR_MS;
   }
 
   /** Drops records past the retention period and closed shards whose data has all expired. */
   expire(stream: StreamState): void {
-    const horizon = this.retentionHorizon();
-    for (const s of stream.shards) {
-      if (s.records.length > 0 && s.records[0]!.arrival < horizon) {
-        s.records.splice(0, lowerBoundArrival(s.records, horizon));
-      }
+    const horizon = this.retentionHorizon(stream);
+    // Arrival order across shards: the oldest records are at the head of the arrivals queue.
+    while (stream.arrivalsHead < stream.arrivals.length) {
+      const shard = stream.arrivals[stream.arrivalsHead]!;
+      const r = shard.records[shard.head];
+      if (r !== undefined && r.arrival >= horizon) break;
+      if (!this.dropOldest(stream)) break;
     }
     if (stream.shards.some((s) => s.closedAt !== undefined && s.closedAt <= horizon)) {
       stream.shards = stream.shards.filter((s) => s.closedAt === undefined || s.closedAt > horizon);
@@ -199,11 +292,11 @@ export class StreamStore {
     const view: Shard = {
       ShardId: s.id,
       HashKeyRange: { StartingHashKey: s.start.toString(), EndingHashKey: s.end.toString() },
-      SequenceNumberRange: { StartingSequenceNumber: s.startSeq.toString() },
+      SequenceNumberRange: { StartingSequenceNumber: s.startSeq },
     };
     if (s.parent !== undefined) view.ParentShardId = s.parent;
     if (s.adjacentParent !== undefined) view.AdjacentParentShardId = s.adjacentParent;
-    if (s.endSeq !== undefined) view.SequenceNumberRange.EndingSequenceNumber = s.endSeq.toString();
+    if (s.endSeq !== undefined) view.SequenceNumberRange.EndingSequenceNumber = s.endSeq;
     return view;
   }
 }

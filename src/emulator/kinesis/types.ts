@@ -107,10 +107,13 @@ export interface IngestResult {
 }
 
 export interface StoredRecord {
-  seq: bigint;
+  /** Position in the shard (the sequence number's middle part); 1 for the first record. */
+  pos: number;
   data: Uint8Array;
   partitionKey: string;
   arrival: number;
+  /** Bytes counted against the stream's byte cap (data plus partition key). */
+  size: number;
 }
 
 export interface ShardState {
@@ -120,14 +123,30 @@ export interface ShardState {
   adjacentParent?: string;
   start: bigint;
   end: bigint;
-  startSeq: bigint;
-  endSeq?: bigint;
+  startSeq: string;
+  endSeq?: string;
   createdAt: number;
   closedAt?: number;
+  /** Records in arrival order from `head` on; the ones before `head` are trimmed. */
   records: StoredRecord[];
+  head: number;
+  /** Position the next record gets. */
+  nextPos: number;
   winSecond: number;
   winBytes: number;
   winRecords: number;
+  readSecond: number;
+  readCalls: number;
+  /** Read byte budget (may be negative after a large read) as of `readWhen`. */
+  readBytes: number;
+  readWhen: number;
+}
+
+export interface Consumer {
+  ConsumerName: string;
+  ConsumerARN: string;
+  ConsumerStatus: 'CREATING' | 'ACTIVE' | 'DELETING';
+  ConsumerCreationTimestamp: Date;
 }
 
 export interface StreamState {
@@ -147,4 +166,13 @@ export interface StreamState {
   timer?: TimerHandle;
   /** Peak open shards while UPDATING (the temporary shards of the planned reshard). */
   peakOpenShards?: number;
+  retentionHours: number;
+  shardLevelMetrics: Set<string>;
+  consumers: Map<string, Consumer>;
+  /** The shard of every stored record, in arrival order from `arrivalsHead` (for trimming). */
+  arrivals: ShardState[];
+  arrivalsHead: number;
+  storedBytes: number;
+  /** Clock times of accepted SplitShard/MergeShards/UpdateStreamMode calls. */
+  modeChanges: number[];
 }

@@ -59,20 +59,22 @@ export class Writes {
     const size = recordSize(input);
     const now = this.store.clock.now();
     const bucket = this.metrics.bucket(stream.name, now);
-    if (!admit(shard, size, now)) {
+    const admitted = admit(shard, size, now);
+    if (stream.shardLevelMetrics.size) this.shardMetrics(stream, shard, now, admitted, size);
+    if (!admitted) {
       addStat(bucket, 'PutRecord.Success', 0);
       addStat(bucket, 'IncomingBytes', 0);
       addStat(bucket, 'IncomingRecords', 0);
       addStat(bucket, 'WriteProvisionedThroughputExceeded', 1);
       throw new AwsError('ProvisionedThroughputExceededException', this.rateMessage(stream, shard));
     }
-    const seq = this.storeRecord(shard, input, now);
+    const seq = this.storeRecord(stream, shard, input, size, now);
     addStat(bucket, 'PutRecord.Bytes', size);
     addStat(bucket, 'PutRecord.Success', 1);
     addStat(bucket, 'IncomingBytes', size);
     addStat(bucket, 'IncomingRecords', 1);
     addStat(bucket, 'WriteProvisionedThroughputExceeded', 0);
-    return { ShardId: shard.id, SequenceNumber: seq.toString(), EncryptionType: 'NONE' };
+    return { ShardId: shard.id, SequenceNumber: seq, EncryptionType: 'NONE' };
   }
 
   putRecords(input: StreamRef & { Records: PutRecordsEntry[] }): {
@@ -109,10 +111,12 @@ export class Writes {
     for (const r of records) {
       const shard = route(stream, r);
       const size = recordSize(r);
-      if (admit(shard, size, now)) {
-        const seq = this.storeRecord(shard, r, now);
+      const admitted = admit(shard, size, now);
+      if (stream.shardLevelMetrics.size) this.shardMetrics(stream, shard, now, admitted, size);
+      if (admitted) {
+        const seq = this.storeRecord(stream, shard, r, size, now);
         acceptedBytes += size;
-        results.push({ SequenceNumber: seq.toString(), ShardId: shard.id });
+        results.push({ SequenceNumber: seq, ShardId: shard.id });
       } else {
         failed++;
         results.push({
@@ -194,15 +198,39 @@ export class Writes {
     };
   }
 
-  private storeRecord(shard: ShardState, r: PutRecordsEntry, now: number): bigint {
-    const seq = this.store.nextSeq();
-    shard.records.push({
-      seq,
-      data: Uint8Array.from(r.Data),
+  private storeRecord(
+    stream: StreamState,
+    shard: ShardState,
+    r: PutRecordsEntry,
+    size: number,
+    now: number,
+  ): string {
+    const record = {
+      pos: shard.nextPos++,
+      // A copy: the caller may reuse its buffer.
+      data: new Uint8Array(r.Data),
       partitionKey: r.PartitionKey,
       arrival: now,
-    });
-    return seq;
+      size,
+    };
+    this.store.append(stream, shard, record);
+    return this.store.sequenceOf(shard, record);
+  }
+
+  /** Enhanced (shard-level) write metrics, for the ones enabled on the stream. */
+  private shardMetrics(
+    stream: StreamState,
+    shard: ShardState,
+    now: number,
+    admitted: boolean,
+    size: number,
+  ): void {
+    const on = stream.shardLevelMetrics;
+    const b = this.metrics.shardBucket(stream.name, shard.id, now);
+    if (on.has('IncomingBytes')) addStat(b, 'IncomingBytes', admitted ? size : 0);
+    if (on.has('IncomingRecords')) addStat(b, 'IncomingRecords', admitted ? 1 : 0);
+    if (on.has('WriteProvisionedThroughputExceeded'))
+      addStat(b, 'WriteProvisionedThroughputExceeded', admitted ? 0 : 1);
   }
 
   private rateMessage(stream: StreamState, shard: ShardState): string {

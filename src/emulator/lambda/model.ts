@@ -29,6 +29,7 @@ import type {
   FunctionConfiguration,
   FunctionStats,
   InvocationRecord,
+  InvocationRunResult,
   UpdateFunctionConfigurationInput,
 } from './types.js';
 import {
@@ -60,6 +61,11 @@ export interface LambdaModelOptions {
   logLinesKept?: number;
   /** Receives every log line; default writes `[lambda:<name>] line` to stdout. */
   onLog?: (functionName: string, line: string) => void;
+  /**
+   * Receives every run's result (what the handler returned, or its error type), so a caller such
+   * as the simulator learns decisions from a typed value instead of parsing log text.
+   */
+  onResult?: (functionName: string, result: InvocationRunResult) => void;
   /**
    * Directories bare `require`s fall back to, standing in for the SDK the Node.js runtime ships
    * (bundles usually leave `@aws-sdk/*` external). Default: the node_modules holding this package.
@@ -545,6 +551,10 @@ export class LambdaModel implements LambdaInvoker {
       record.errorType = outcome.error.errorType;
     }
     fn.history.push(record);
+    this.opts.onResult?.(fn.config.FunctionName, {
+      ...record,
+      ...(outcome.ok ? { payload: outcome.payload } : {}),
+    });
     return { outcome, logs };
   }
 
@@ -588,6 +598,7 @@ export class LambdaModel implements LambdaInvoker {
         AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
         LAMBDA_TASK_ROOT: fn.codeDir,
         _HANDLER: c.Handler,
+        ...sdkWarningOff(c.Runtime),
         ...c.Environment.Variables,
       },
     };
@@ -645,4 +656,14 @@ export class LambdaModel implements LambdaInvoker {
   private lastModified(): string {
     return new Date(this.opts.clock.now()).toISOString().replace('Z', '+0000');
   }
+}
+
+/**
+ * Functions run on the emulator's own Node, which may be older than their runtime: the AWS SDK
+ * would then warn about a Node version the real runtime does not have, on every cold start.
+ */
+function sdkWarningOff(runtime: string): Record<string, string> {
+  const declared = Number(/^nodejs(\d+)/.exec(runtime)?.[1]);
+  const host = Number(process.versions.node.split('.')[0]);
+  return declared > host ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {};
 }

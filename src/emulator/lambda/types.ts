@@ -74,6 +74,12 @@ export interface InvocationRecord {
   errorType?: string;
 }
 
+/** One run as `onResult` reports it: the history record plus the handler's returned JSON. */
+export interface InvocationRunResult extends InvocationRecord {
+  /** The JSON text the handler returned (successful runs only). */
+  payload?: string;
+}
+
 export interface DetailedInvocationResult extends InvocationResult {
   requestId: string;
   executedVersion: string;
