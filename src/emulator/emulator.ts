@@ -63,9 +63,10 @@ export interface EmulatorOptions {
   onLambdaLog?: (functionName: string, line: string) => void;
   /**
    * AWS's per-account API rates for CloudWatch and Kinesis control-plane calls (default on, with
-   * the figures in protocol/rate-limits.ts); `false` turns them off, a list replaces them.
+   * the figures in protocol/rate-limits.ts); `false` turns them off; `limits` replaces the
+   * figures; `realTime: false` refills on the emulator's clock alone (exact counts in tests).
    */
-  apiRateLimits?: boolean | readonly RateLimit[];
+  apiRateLimits?: boolean | { limits?: readonly RateLimit[]; realTime?: boolean };
   /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
   onLambdaResult?: LambdaModelOptions['onResult'];
 }
@@ -149,7 +150,7 @@ export class Emulator {
         : {
             rateLimiter: new ApiRateLimiter({
               clock: opts.clock,
-              ...(Array.isArray(opts.apiRateLimits) ? { limits: opts.apiRateLimits } : {}),
+              ...(typeof opts.apiRateLimits === 'object' ? opts.apiRateLimits : {}),
             }),
           }),
       endpoints: [

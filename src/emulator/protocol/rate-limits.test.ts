@@ -19,13 +19,13 @@ describe('per-account API rate limits', () => {
     emulator = undefined;
   });
 
-  async function start(apiRateLimits?: boolean) {
+  async function start(apiRateLimits: false | { realTime: boolean } = { realTime: false }) {
     clock = new ManualClock(Date.UTC(2026, 5, 1));
     emulator = await Emulator.start({
       port: 0,
       clock,
       onLambdaLog: () => undefined,
-      ...(apiRateLimits === undefined ? {} : { apiRateLimits }),
+      apiRateLimits,
     });
     // No SDK retries: every throttled call must surface.
     const config = {
@@ -90,6 +90,20 @@ describe('per-account API rate limits', () => {
       await outcome(kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'orders' }))),
     ).toBe('ok');
     kinesis.destroy();
+  });
+
+  it('lets SDK retries through at a standing virtual clock, as real time refills the buckets', async () => {
+    const { cloudwatch } = await start({ realTime: true });
+    const patient = new CloudWatchClient({
+      ...clientConfig({ endpoint: emulator!.url, region: 'us-east-1' }, {}),
+      maxAttempts: 10,
+    });
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => outcome(patient.send(new DescribeAlarmsCommand({})))),
+    );
+    expect(results).toEqual(Array.from({ length: 12 }, () => 'ok'));
+    patient.destroy();
+    cloudwatch.destroy();
   });
 
   it('can be turned off', async () => {
