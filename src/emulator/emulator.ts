@@ -29,6 +29,7 @@ import { LambdaEndpoint } from './lambda/protocol.js';
 import { FaultInjector } from './faults.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
+import { ApiRateLimiter, type RateLimit } from './protocol/rate-limits.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
@@ -61,6 +62,12 @@ export interface EmulatorOptions {
   kinesisMaxStreamBytes?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /**
+   * AWS's per-account API rates for CloudWatch and Kinesis control-plane calls (default on, with
+   * the figures in protocol/rate-limits.ts); `false` turns them off; `limits` replaces the
+   * figures; `realTime: false` refills on the emulator's clock alone (exact counts in tests).
+   */
+  apiRateLimits?: boolean | { limits?: readonly RateLimit[]; realTime?: boolean };
   /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
   onLambdaResult?: LambdaModelOptions['onResult'];
 }
@@ -139,6 +146,14 @@ export class Emulator {
       now: () => opts.clock.now(),
       faults: this.faults,
       rawEndpoints: [this.dynamodb],
+      ...(opts.apiRateLimits === false
+        ? {}
+        : {
+            rateLimiter: new ApiRateLimiter({
+              clock: opts.clock,
+              ...(typeof opts.apiRateLimits === 'object' ? opts.apiRateLimits : {}),
+            }),
+          }),
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),

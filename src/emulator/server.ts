@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FaultInjector } from './faults.js';
+import { bodyLimitFor } from './protocol/body-limits.js';
 import { AwsError, toAwsError } from './protocol/errors.js';
 import { jsonErrorResponse } from './protocol/json.js';
 import { queryErrorResponse } from './protocol/query.js';
@@ -12,13 +13,21 @@ export interface EdgeServerOptions {
   rawEndpoints?: RawEndpoint[];
   defaultRegion: string;
   accountId: string;
-  /** Largest request body accepted; Lambda zips are the biggest thing the kit sends. */
+  /**
+   * Largest request body accepted, for every service; by default each service's own limit
+   * (protocol/body-limits.ts).
+   */
   maxBodyBytes?: number;
+  /** Answers requests over an API rate with the service's throttling error. */
+  rateLimiter?: { check(req: AwsRequest): AwsError | undefined };
   /** The services' clock, sent in every response's `Date` header as AWS does. */
   now?: () => number;
   /** Test hook: services made to fail (see faults.ts). */
   faults?: FaultInjector;
 }
+
+/** How long an oversized body may keep arriving (discarded) after its 413 answer. */
+const DISCARD_MS = 5_000;
 
 const CREDENTIAL_SCOPE = /Credential=[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
 
@@ -28,10 +37,8 @@ const CREDENTIAL_SCOPE = /Credential=[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_reques
  */
 export class EdgeServer {
   private readonly server: http.Server;
-  private readonly maxBodyBytes: number;
 
   constructor(private readonly opts: EdgeServerOptions) {
-    this.maxBodyBytes = opts.maxBodyBytes ?? 64 * 1024 * 1024;
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     // Keep-alive sockets from SDK clients must not hold the process open at shutdown.
     this.server.keepAliveTimeout = 5_000;
@@ -67,31 +74,52 @@ export class EdgeServer {
       return;
     }
     const requestId = randomUUID();
+    const limit = bodyLimitFor(req);
+    const maxBytes = this.opts.maxBodyBytes ?? limit.bytes;
+    const tooLarge = (size: number) => {
+      // Answer at once and discard the rest unread: buffering and parsing a huge body is what
+      // used to stall the emulator for every other client. Resetting the connection instead would
+      // lose the answer, so the client gets a little time to stop sending before it is cut off.
+      const err =
+        this.opts.maxBodyBytes === undefined
+          ? limit.error(size)
+          : new AwsError(
+              'RequestEntityTooLarge',
+              `Request body of ${size} bytes or more exceeds the limit of ${maxBytes} bytes`,
+              413,
+            );
+      const response = this.errorFor(this.toAwsRequest(req, Buffer.alloc(0), requestId), err);
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      this.send(res, response, requestId);
+      req.resume();
+      setTimeout(() => req.destroy(), DISCARD_MS).unref();
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      req.on('error', () => res.destroy());
+      tooLarge(declared);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
-      if (size > this.maxBodyBytes) {
-        tooLarge = true;
+      if (size > maxBytes) {
+        refused = true;
+        chunks.length = 0;
+        tooLarge(size);
         return;
       }
       chunks.push(chunk);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
+      if (refused) return;
       const request = this.toAwsRequest(req, Buffer.concat(chunks), requestId);
       if (fault) {
         this.send(res, this.errorFor(request, fault), requestId);
-        return;
-      }
-      if (tooLarge) {
-        const err = new AwsError(
-          'RequestEntityTooLarge',
-          `Request body of ${size} bytes exceeds the limit of ${this.maxBodyBytes} bytes`,
-          413,
-        );
-        this.send(res, this.errorFor(request, err), requestId);
         return;
       }
       void this.dispatch(request).then((response) => this.send(res, response, requestId));
@@ -119,6 +147,8 @@ export class EdgeServer {
         ),
       );
     }
+    const throttled = this.opts.rateLimiter?.check(req);
+    if (throttled) return this.errorFor(req, throttled);
     try {
       return await endpoint.handle(req);
     } catch (err) {

@@ -10,7 +10,19 @@ export interface LocalOptions {
   host: string;
   deploy: boolean;
   reshardingSeconds: number;
+  apiRateLimits: boolean;
   verbose?: boolean;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * Binding anywhere but loopback exposes an emulator that accepts any credentials and runs code
+ * (CreateFunction, `/_emulator/deploy`) to whoever can reach the port.
+ */
+export function hostWarning(host: string): string | undefined {
+  if (LOOPBACK.test(host)) return undefined;
+  return `WARNING: listening on ${host}, not loopback. The emulator has no authentication: anyone who can reach this port can call every API, and CreateFunction and deploys run their code on this machine.`;
 }
 
 export function localCommand(program: Command, run: Run, io: Io): void {
@@ -28,6 +40,10 @@ export function localCommand(program: Command, run: Run, io: Io): void {
     .option('--no-deploy', 'start the emulator without deploying the autoscaler')
     .option('--verbose', "print the deployment's progress (`sls deploy` output)")
     .option(
+      '--no-api-rate-limits',
+      "do not enforce AWS's per-account API rates (CloudWatch, Kinesis control plane)",
+    )
+    .option(
       '--resharding-seconds <s>',
       'how long UpdateShardCount keeps a stream UPDATING',
       number('--resharding-seconds'),
@@ -36,7 +52,10 @@ export function localCommand(program: Command, run: Run, io: Io): void {
     .action(
       run(async (ctx, opts: LocalOptions) => {
         const region = ctx.target.region;
+        const warning = hostWarning(opts.host);
+        if (warning) io.err(warning);
         const emulator = await Emulator.start({
+          apiRateLimits: opts.apiRateLimits,
           port: opts.port,
           host: opts.host,
           defaultRegion: region,

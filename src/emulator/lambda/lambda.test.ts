@@ -372,6 +372,27 @@ exports.handler = async (event) => { n++; if (event.exit) process.exit(3); retur
     });
   });
 
+  it('does not log the SDK warning about the emulator host Node the runtime would not have', async () => {
+    // #10: every function's first log line was the SDK's Node version warning.
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'sdk-user',
+        Runtime: 'nodejs24.x',
+        Role: ROLE,
+        Handler: 'index.handler',
+        Code: {
+          ZipFile: await buildZip({
+            'index.js': `const { emitWarningIfUnsupportedVersion } = require('@aws-sdk/core/client');
+exports.handler = async () => { emitWarningIfUnsupportedVersion('v18.0.0'); return 'ok'; };`,
+          }),
+        },
+      }),
+    );
+    await model.invoke('sdk-user', '{}', 'RequestResponse');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(model.recentLogs('sdk-user').join('\n')).not.toContain('NodeVersionSupportWarning');
+  });
+
   it('refuses a payload that is not JSON', async () => {
     await create('json', { 'index.js': ENV_READER_JS });
     await expect(

@@ -598,6 +598,7 @@ export class LambdaModel implements LambdaInvoker {
         AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
         LAMBDA_TASK_ROOT: fn.codeDir,
         _HANDLER: c.Handler,
+        ...sdkWarningOff(c.Runtime),
         ...c.Environment.Variables,
       },
     };
@@ -655,4 +656,14 @@ export class LambdaModel implements LambdaInvoker {
   private lastModified(): string {
     return new Date(this.opts.clock.now()).toISOString().replace('Z', '+0000');
   }
+}
+
+/**
+ * Functions run on the emulator's own Node, which may be older than their runtime: the AWS SDK
+ * would then warn about a Node version the real runtime does not have, on every cold start.
+ */
+function sdkWarningOff(runtime: string): Record<string, string> {
+  const declared = Number(/^nodejs(\d+)/.exec(runtime)?.[1]);
+  const host = Number(process.versions.node.split('.')[0]);
+  return declared > host ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {};
 }
