@@ -45,7 +45,7 @@ export const DEFAULT_SCALING: ScalingConfig = {
   policy: 'ours',
   minShards: 1,
   maxShards: KINESIS_MAX_SHARDS_PER_STREAM,
-  targetUtilization: 0.5,
+  targetUtilization: 0.6,
   scaleUpLookbackMinutes: 5,
   scaleDownLookbackMinutes: 60,
   headroom: true,
