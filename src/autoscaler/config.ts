@@ -50,7 +50,7 @@ export const DEFAULT_SCALING: ScalingConfig = {
   scaleDownLookbackMinutes: 60,
   headroom: true,
   forecast: true,
-  forecastMinutes: 120,
+  forecastMinutes: 240,
   budget: true,
 };
 

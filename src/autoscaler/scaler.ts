@@ -86,8 +86,6 @@ export class TransientError extends Error {
 class Rejection extends Error {}
 
 const REARM_STATE = 'INSUFFICIENT_DATA';
-/** Policy rules under which a refused scale-down is not retried every minute. */
-const HELD_BY_POLICY: ReadonlySet<string> = new Set(['forecast', 'budget', 'hold']);
 
 /**
  * Handles one SNS event delivered to the scale-up or scale-down function. Records are handled one
@@ -285,12 +283,7 @@ async function decideAndAct(
     // lasts: left in ALARM it would never fire again, and a stream refused a scale-down (by the
     // quota's reserve, say) would stay over-provisioned until some other scaling re-armed it. The
     // retries cost one small invocation a period and stop when the refusal or the condition ends.
-    // A scale-down the policy chose to hold (a forecast ramp, the day's budget, too small a step)
-    // is the exception: its answer would be the same next minute, so the alarm stays in ALARM
-    // until usage has been back above its threshold (or the reconciler re-arms it).
-    if (!(entry === 'down' && HELD_BY_POLICY.has(explanation.rule))) {
-      await rearm(cloudwatch, [event.alarmName], 'no scaling was possible');
-    }
+    await rearm(cloudwatch, [event.alarmName], 'no scaling was possible');
     return {
       ...withStream,
       outcome: 'no-change',
