@@ -1,3 +1,4 @@
+import { InputError } from './errors.js';
 import { z } from 'zod';
 
 /** Kinesis's own ceiling on open shards in one stream. */
@@ -117,8 +118,8 @@ const fieldSchemas: { [K in keyof ScalingConfig]: z.ZodType<ScalingConfig[K]> } 
   budget: lever,
 };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends InputError {
+  override name = 'ConfigError';
 }
 
 /**

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientConfig } from '../aws/clients.js';
 import { SystemClock, type Clock } from './clock.js';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -18,18 +20,22 @@ import {
 import type { NotificationPublisher } from './contracts.js';
 import { ControlEndpoint } from './control.js';
 import { DynamoDbEndpoint } from './dynamodb/endpoint.js';
+import { EcrEndpoint } from './ecr/protocol.js';
 import { KinesisModel } from './kinesis/model.js';
 import { KinesisEndpoint } from './kinesis/protocol.js';
 import { LambdaModel, type LambdaModelOptions } from './lambda/model.js';
 import { LambdaEndpoint } from './lambda/protocol.js';
+import { FaultInjector } from './faults.js';
 import { S3Model } from './s3/model.js';
 import { S3Endpoint } from './s3/protocol.js';
 import { EdgeServer } from './server.js';
 import { SnsModel } from './sns/model.js';
 import { SnsEndpoint } from './sns/protocol.js';
-import { StsEndpoint } from './sts/protocol.js';
+import { EventsModel } from './events/model.js';
+import { EventsEndpoint } from './events/protocol.js';
 import { SqsModel } from './sqs/model.js';
 import { SqsJsonEndpoint, SqsQueryEndpoint } from './sqs/protocol.js';
+import { StsEndpoint } from './sts/protocol.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -47,10 +53,21 @@ export interface EmulatorOptions {
   reshardingMs?: number;
   /** How long CreateStream keeps a stream CREATING. */
   creatingMs?: number;
+  /**
+   * Most record bytes Kinesis keeps per stream (oldest dropped first); default 128 MiB, or the
+   * environment variable KAS_KINESIS_MAX_STREAM_BYTES.
+   */
+  kinesisMaxStreamBytes?: number;
   /** Where Lambda log lines go; default stdout with a `[lambda:<name>]` prefix. */
   onLambdaLog?: (functionName: string, line: string) => void;
   /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
   onLambdaResult?: LambdaModelOptions['onResult'];
+}
+
+function kinesisByteCap(option: number | undefined): { maxStreamBytes?: number } {
+  const fromEnv = Number(process.env.KAS_KINESIS_MAX_STREAM_BYTES);
+  const value = option ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : undefined);
+  return value === undefined ? {} : { maxStreamBytes: value };
 }
 
 /** The services of one region, wired to each other. */
@@ -61,6 +78,7 @@ export interface RegionServices {
   sns: SnsModel;
   lambda: LambdaModel;
   sqs: SqsModel;
+  events: EventsModel;
 }
 
 export const SERVICE_NAMES = [
@@ -70,9 +88,10 @@ export const SERVICE_NAMES = [
   'lambda',
   'dynamodb',
   'cloudformation',
+  'sqs',
+  'events',
   's3',
   'sts',
-  'sqs',
 ] as const;
 
 /**
@@ -81,6 +100,8 @@ export const SERVICE_NAMES = [
  */
 export class Emulator {
   readonly cloudformation: CloudFormationModel;
+  /** Test hook: make a service's API fail for a while (also `POST /_emulator/faults`). */
+  readonly faults: FaultInjector;
   /** Bucket names are global, as in S3, so one store serves every region. */
   readonly s3: S3Model;
   /** Runs CloudFormation stack operations against the emulator's own services. */
@@ -98,6 +119,7 @@ export class Emulator {
       EmulatorOptions,
   ) {
     this.cloudformation = new CloudFormationModel(opts.clock);
+    this.faults = new FaultInjector(() => opts.clock.now());
     this.s3 = new S3Model(opts.clock);
     this.stacks = new StackEngine({
       model: this.cloudformation,
@@ -113,13 +135,17 @@ export class Emulator {
     this.server = new EdgeServer({
       defaultRegion: opts.defaultRegion,
       accountId: opts.accountId,
+      now: () => opts.clock.now(),
+      faults: this.faults,
       rawEndpoints: [this.dynamodb],
       endpoints: [
         new S3Endpoint(this.s3),
         new StsEndpoint(),
+        new EcrEndpoint(),
         new KinesisEndpoint((r) => resolve(r).kinesis),
         new CloudWatchJsonEndpoint((r) => resolve(r).cloudwatch),
         new SqsJsonEndpoint((r) => resolve(r).sqs),
+        new EventsEndpoint((r) => resolve(r).events),
         new SqsQueryEndpoint((r) => resolve(r).sqs),
         new CloudWatchQueryEndpoint((r) => resolve(r).cloudwatch),
         new SnsEndpoint((r) => resolve(r).sns),
@@ -220,9 +246,19 @@ export class Emulator {
       metrics: cloudwatch,
       ...(this.opts.reshardingMs !== undefined ? { reshardingMs: this.opts.reshardingMs } : {}),
       ...(this.opts.creatingMs !== undefined ? { creatingMs: this.opts.creatingMs } : {}),
+      ...kinesisByteCap(this.opts.kinesisMaxStreamBytes),
     });
     const sqs = new SqsModel({ clock, region, accountId, baseUrl: () => this.url });
-    services = { region, kinesis, cloudwatch, sns, lambda, sqs };
+    const byArn = (arn: string) => this.region(regionOfArn(arn) ?? region);
+    const events = new EventsModel({
+      clock,
+      region,
+      accountId,
+      lambda: { invoke: (arn, payload, type) => byArn(arn).lambda.invoke(arn, payload, type) },
+      queues: { sendToArn: (arn, body, attrs) => byArn(arn).sqs.sendToArn(arn, body, attrs) },
+      publisher,
+    });
+    services = { region, kinesis, cloudwatch, sns, lambda, sqs, events };
     this.regions.set(region, services);
     return services;
   }
@@ -237,6 +273,8 @@ export class Emulator {
         dynamodb: new DynamoDBClient(config),
         lambda: new LambdaClient(config),
         s3: new S3Client({ ...config, forcePathStyle: true }),
+        sqs: new SQSClient(config),
+        events: new EventBridgeClient(config),
       };
       this.applyClients.set(region, clients);
     }
@@ -317,6 +355,7 @@ export class Emulator {
     for (const services of this.regions.values()) {
       services.kinesis.dispose();
       services.cloudwatch.dispose();
+      services.events.dispose();
       await services.lambda.dispose();
     }
     this.regions.clear();

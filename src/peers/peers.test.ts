@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../emulator/clock.js';
 import { Emulator } from '../emulator/emulator.js';
 import type { InvocationRunResult } from '../emulator/lambda/model.js';
@@ -9,6 +9,8 @@ import { doubleHalveAlarmNames, doubleHalveTarget, NEVER } from './double-halve/
 import { seedScaleDownTarget, seedScaleUpTarget } from './seed/decide.js';
 
 const MINUTE = 60_000;
+// Real Lambdas in worker threads on a loaded machine: generous wall-clock limits, virtual-time verdicts.
+vi.setConfig({ testTimeout: 180_000 });
 const STREAM = 'orders';
 
 describe('seed arithmetic', () => {

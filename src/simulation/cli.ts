@@ -12,7 +12,7 @@ import { simulationPackage } from './package.js';
 import { policyConfig, type PolicyConfig } from './policies.js';
 import { writeReport } from './report.js';
 import { renderTable, summarize, type Figures } from './summary.js';
-import { demandSeries, readTrace, type DemandSeries } from './trace.js';
+import { DUPLICATE_RULES, demandSeries, readTrace, type DemandSeries } from './trace.js';
 import type { RunResult } from './types.js';
 
 export const simulateOptionsSchema = z.object({
@@ -31,6 +31,8 @@ export const simulateOptionsSchema = z.object({
   packageDir: z.string().min(1).optional(),
   /** Consumers reading every record once (on-demand bills each GB they read). */
   consumers: z.number().int().min(0).max(20).default(1),
+  /** How samples that share a timestamp are merged. */
+  duplicates: z.enum(DUPLICATE_RULES).default('max'),
 });
 
 export type SimulateOptions = z.input<typeof simulateOptionsSchema>;
@@ -99,7 +101,8 @@ export async function runSimulate(
   io: SimulateIo,
 ): Promise<SimulateResult> {
   const o = simulateOptionsSchema.parse(options);
-  const trace = await readTrace(o.trace);
+  const trace = await readTrace(o.trace, { duplicates: o.duplicates });
+  for (const w of trace.warnings) io.stderr.write(`warning: ${o.trace}: ${w}\n`);
   const demand = demandSeries(trace, { peakMiBps: o.peakMibps, recordKiB: o.recordKib });
   const names: PolicyName[] = o.policy === 'all' ? [...POLICIES] : [o.policy];
   const policies = names.map(policyConfig);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   packageDir = await simulationPackage();
   demand = demandSeries(parseTraceCsv(stepCsv(), 'step'), { peakMiBps: 6, recordKiB: 4 });
   run = await runPolicy({ demand, policy: oursPolicy(), packageDir });
-}, 60_000);
+}, 240_000);
 
 const minuteOf = (at: number) => (at - demand.startMs) / 60_000;
 

@@ -30,7 +30,10 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import JSZip from 'jszip';
+import { applyEventInvokeConfig, applyQueue, applyRule } from './apply-async.js';
 import type { CloudFormationModel, ResourceApplyStatus, StackOutput } from './model.js';
 import { applyBucket, applyBucketPolicy } from './s3-resources.js';
 import {
@@ -55,6 +58,9 @@ export interface ApplyClients {
   lambda: LambdaClient;
   /** When given, buckets are created in S3 and Lambda code is read from `Code.S3Bucket`. */
   s3?: S3Client;
+  /** Needed by templates with SQS queues or EventBridge rules. */
+  sqs?: SQSClient;
+  events?: EventBridgeClient;
 }
 
 export interface ApplyTemplateOptions {
@@ -138,8 +144,6 @@ const NO_OP_REASONS: Record<string, string> = {
   'AWS::Lambda::Version':
     'versions are not published; the reference is the function ARN qualified with $LATEST',
   'AWS::Lambda::Permission': 'the emulator does not check Lambda resource policies',
-  'AWS::Lambda::EventInvokeConfig':
-    'async retry and destination settings are not applied by the emulator',
 };
 
 const HANDLERS: Record<string, Handler> = {
@@ -149,6 +153,9 @@ const HANDLERS: Record<string, Handler> = {
   'AWS::Lambda::Function': applyFunction,
   'AWS::S3::Bucket': applyBucket,
   'AWS::S3::BucketPolicy': applyBucketPolicy,
+  'AWS::Lambda::EventInvokeConfig': applyEventInvokeConfig,
+  'AWS::SQS::Queue': applyQueue,
+  'AWS::Events::Rule': applyRule,
 };
 
 /**
@@ -392,6 +399,15 @@ function noOp(type: string, logicalId: string, props: JsonObject, ctx: ResolveCo
         DomainName: `${ref}.s3.amazonaws.com`,
         RegionalDomainName: `${ref}.s3.${region}.amazonaws.com`,
       };
+      break;
+    case 'AWS::SQS::Queue':
+      ref = str(props.QueueName) ?? fallback.slice(0, 80);
+      attributes = { Arn: `arn:aws:sqs:${region}:${accountId}:${ref}`, QueueName: ref };
+      ref = `https://sqs.${region}.amazonaws.com/${accountId}/${ref}`;
+      break;
+    case 'AWS::Events::Rule':
+      ref = str(props.Name) ?? fallback.slice(0, 64);
+      attributes = { Arn: `arn:aws:events:${region}:${accountId}:rule/${ref}` };
       break;
     case 'AWS::Lambda::Version': {
       const fn = str(props.FunctionName);
@@ -707,6 +723,9 @@ async function applyFunction({ logicalId, props, opts, ctx }: HandlerInput): Pro
     MemorySize: optionalNumber(props.MemorySize, logicalId, 'MemorySize'),
     Description: optionalString(props.Description, logicalId, 'Description'),
     Environment: { Variables: environment(props.Environment, logicalId) },
+    DeadLetterConfig: isObject(props.DeadLetterConfig)
+      ? { TargetArn: optionalString(props.DeadLetterConfig.TargetArn, logicalId, 'TargetArn') }
+      : undefined,
   };
   const defined = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -839,6 +858,7 @@ const FUNCTION_PROPERTIES = new Set([
   'Environment',
   'Architectures',
   'Tags',
+  'DeadLetterConfig',
 ]);
 
 /** Properties the emulator does not act on are reported rather than silently dropped. */

@@ -450,6 +450,16 @@ export class StackEngine {
           cache,
           ...(sameType ? { previousPhysicalId: prev!.physicalId } : {}),
         });
+        if (verb === 'UPDATE' && prev!.physicalId !== outcome.physicalId) {
+          this.event(stack, {
+            logicalId,
+            physicalId: outcome.physicalId,
+            type: res.Type,
+            status: 'UPDATE_IN_PROGRESS',
+            reason:
+              'Requested update requires the creation of a new physical resource; hence creating one.',
+          });
+        }
         if (verb === 'CREATE') {
           this.event(stack, {
             logicalId,

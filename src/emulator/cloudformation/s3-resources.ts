@@ -4,17 +4,13 @@ import {
   HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
-  type S3Client,
   type ServerSideEncryptionConfiguration,
 } from '@aws-sdk/client-s3';
 import type { HandlerInput, Outcome } from './apply.js';
 import { TemplateError, type Json } from './template.js';
 
-function s3Of(input: HandlerInput): S3Client {
-  const s3 = input.opts.clients.s3;
-  if (!s3) throw new TemplateError(`resource ${input.logicalId}: no S3 client to create it with`);
-  return s3;
-}
+const NO_S3 =
+  'applied without an S3 client: nothing was created; Lambda code is read from the artifact folder';
 
 /**
  * A bucket without BucketName gets CloudFormation's generated name, `<stack>-<logical id>-<random>`
@@ -29,9 +25,21 @@ function bucketName({ logicalId, props, ctx, previousPhysicalId }: HandlerInput)
 }
 
 export async function applyBucket(input: HandlerInput): Promise<Outcome> {
-  const s3 = s3Of(input);
+  const s3 = input.opts.clients.s3;
   const { props, ctx } = input;
-  const name = bucketName(input);
+  const name = s3
+    ? bucketName(input)
+    : typeof props.BucketName === 'string'
+      ? props.BucketName
+      : `${ctx.stackName}-${input.logicalId}`.toLowerCase().slice(0, 63);
+  const attributes = {
+    Arn: `arn:aws:s3:::${name}`,
+    DomainName: `${name}.s3.amazonaws.com`,
+    RegionalDomainName: `${name}.s3.${ctx.region}.amazonaws.com`,
+    DualStackDomainName: `${name}.s3.dualstack.${ctx.region}.amazonaws.com`,
+    WebsiteURL: `http://${name}.s3-website-${ctx.region}.amazonaws.com`,
+  };
+  if (!s3) return { physicalId: name, ref: name, attributes, status: 'NO_OP', note: NO_S3 };
   let exists = true;
   try {
     await s3.send(new HeadBucketCommand({ Bucket: name }));
@@ -74,13 +82,7 @@ export async function applyBucket(input: HandlerInput): Promise<Outcome> {
   return {
     physicalId: name,
     ref: name,
-    attributes: {
-      Arn: `arn:aws:s3:::${name}`,
-      DomainName: `${name}.s3.amazonaws.com`,
-      RegionalDomainName: `${name}.s3.${ctx.region}.amazonaws.com`,
-      DualStackDomainName: `${name}.s3.dualstack.${ctx.region}.amazonaws.com`,
-      WebsiteURL: `http://${name}.s3-website-${ctx.region}.amazonaws.com`,
-    },
+    attributes,
     status: exists ? 'UPDATED' : 'CREATED',
     ...(ignored.length > 0
       ? { note: `properties kept but not acted on by the emulator: ${ignored.join(', ')}` }
@@ -89,10 +91,14 @@ export async function applyBucket(input: HandlerInput): Promise<Outcome> {
 }
 
 export async function applyBucketPolicy(input: HandlerInput): Promise<Outcome> {
-  const s3 = s3Of(input);
+  const s3 = input.opts.clients.s3;
   const { props, logicalId } = input;
   if (typeof props.Bucket !== 'string') {
     throw new TemplateError(`resource ${logicalId}: Bucket is required`);
+  }
+  if (!s3) {
+    const id = props.Bucket;
+    return { physicalId: id, ref: id, attributes: {}, status: 'NO_OP', note: NO_S3 };
   }
   const doc = props.PolicyDocument;
   if (doc === undefined || doc === null) {
