@@ -29,6 +29,11 @@ const program = new Command()
   .option('--shift-hours <h>', 'synthetic variation: rotate the trace by this many hours', '0')
   .option('--warp <f>', 'synthetic variation: raise demand to this power (burstier > 1)', '1')
   .option('--package-dir <dir>')
+  .option(
+    '--diag',
+    'print the throttled minutes of the first policy and the scalings before them',
+    false,
+  )
   .parse();
 const o = program.opts<{
   traces?: string;
@@ -40,6 +45,7 @@ const o = program.opts<{
   shiftHours: string;
   warp: string;
   packageDir?: string;
+  diag: boolean;
 }>();
 
 function variant(spec: string): PolicyConfig {
@@ -98,6 +104,20 @@ for (const f of files) {
     );
     for (const w of run.warnings ?? []) process.stderr.write(`  warning: ${w}\n`);
     runs.push(run);
+  }
+  if (o.diag && runs[0]) {
+    const r = runs[0];
+    const iso = (t: number) => new Date(t).toISOString().slice(5, 16);
+    let shown = 0;
+    for (let i = 0; i < demand.minutes && shown < 40; i++) {
+      if (r.series.throttledRecords[i]! < 1) continue;
+      shown++;
+      const t = demand.startMs + i * MINUTE_MS;
+      const last = r.scalingEvents.filter((e) => e.at <= t).at(-1);
+      process.stdout.write(
+        `${iso(t)} demand ${(demand.bytesPerSecond[i]! / 1048576).toFixed(1)} cap ${r.series.capacityUnits[i]!.toFixed(1)} lost ${Math.round(r.series.throttledRecords[i]!)}; last scaling ${last ? `${iso(last.at)} ${last.from}->${last.to} ${last.reason ?? ''}` : '-'}\n`,
+      );
+    }
   }
   runs.push(...baselines(demand));
   process.stdout.write(`\n${demand.name}\n${renderTable(summarize(runs))}\n`);

@@ -25,25 +25,23 @@ export const RECORD_KIB = 1;
 const ROOT = join(import.meta.dirname, '..');
 const TRACE_DIR = join(ROOT, 'data', 'traces');
 
-/** Candidate defaults for `ours`, each a change of alarm settings or tags only. */
+/**
+ * Candidate defaults for `ours`, each a change of alarm settings or tags only: every lever off in
+ * turn (and all of them, the reactive rule of the first version), and the horizon and targets tried.
+ */
 export const TUNINGS: PolicyConfig[] = [
+  oursPolicy({
+    label: 'ours/reactive',
+    scaling: { headroom: false, forecast: false, budget: false, targetUtilization: 0.5 },
+  }),
+  oursPolicy({ label: 'ours/no-headroom', scaling: { headroom: false } }),
+  oursPolicy({ label: 'ours/no-forecast', scaling: { forecast: false } }),
+  oursPolicy({ label: 'ours/no-budget', scaling: { budget: false } }),
+  oursPolicy({ label: 'ours/forecast-120', scaling: { forecastMinutes: 120 } }),
+  oursPolicy({ label: 'ours/target-0.5', scaling: { targetUtilization: 0.5 } }),
   oursPolicy({
     label: 'ours/up-2of2',
     scaleUp: { evaluationPeriods: 2, datapointsToAlarm: 2 },
-  }),
-  oursPolicy({
-    label: 'ours/down-3h',
-    scaleDown: { periodSeconds: 300, evaluationPeriods: 36, datapointsToAlarm: 36 },
-    scaling: { scaleDownLookbackMinutes: 180 },
-  }),
-  oursPolicy({
-    label: 'ours/target-0.6',
-    scaling: { targetUtilization: 0.6 },
-  }),
-  oursPolicy({
-    label: 'ours/down-2h,target-0.6',
-    scaleDown: { periodSeconds: 300, evaluationPeriods: 24, datapointsToAlarm: 24 },
-    scaling: { targetUtilization: 0.6, scaleDownLookbackMinutes: 120 },
   }),
 ];
 

@@ -46,12 +46,12 @@ export const DEFAULT_SCALING: ScalingConfig = {
   policy: 'ours',
   minShards: 1,
   maxShards: KINESIS_MAX_SHARDS_PER_STREAM,
-  targetUtilization: 0.5,
+  targetUtilization: 0.6,
   scaleUpLookbackMinutes: 5,
   scaleDownLookbackMinutes: 60,
   headroom: true,
   forecast: true,
-  forecastMinutes: 120,
+  forecastMinutes: 240,
   budget: true,
 };
 

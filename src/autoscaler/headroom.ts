@@ -16,8 +16,11 @@ export interface Headroom {
   samples: number;
 }
 
-/** The lowest target: just above the scale-down alarm's 25%, so a fresh scaling never trips it. */
-export const MIN_TARGET = 0.3;
+/**
+ * The lowest target. Well above the scale-down alarm's 25%: sized any closer, the alarm fires for a
+ * step too small to be worth a call, and is refused every minute.
+ */
+export const MIN_TARGET = 0.4;
 /** The percentile of period-to-period growth the headroom covers. */
 export const GROWTH_PERCENTILE = 0.99;
 /** At least a day of 5-minute periods before the history is believed. */

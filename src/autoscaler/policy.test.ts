@@ -17,7 +17,12 @@ function minutes(shards: number, us: number[], throttled: number[] = []): Minute
   }));
 }
 
-const cfg = (over: Partial<ScalingConfig> = {}): ScalingConfig => ({ ...DEFAULT_SCALING, ...over });
+/** The reactive rules at a 50% target; the levers only act with history (see the last block). */
+const cfg = (over: Partial<ScalingConfig> = {}): ScalingConfig => ({
+  ...DEFAULT_SCALING,
+  targetUtilization: 0.5,
+  ...over,
+});
 
 describe('decide (policy table)', () => {
   it.each`
@@ -228,9 +233,9 @@ describe('ours with history (levers)', () => {
       over: { forecast: false, headroom: false },
     });
     expect(on.explanation.growth).toBeCloseTo(4);
-    expect(on.explanation.target).toBeCloseTo(0.3);
+    expect(on.explanation.target).toBeCloseTo(0.4);
     expect(on).toMatchObject({ action: 'scale', target: 8 });
-    expect(off.explanation.target).toBe(DEFAULT_SCALING.targetUtilization);
+    expect(off.explanation.target).toBe(0.5);
     expect(off).toMatchObject({ action: 'scale', target: 7 });
   });
 });

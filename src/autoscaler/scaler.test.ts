@@ -248,7 +248,13 @@ function deps(): ScalerDeps {
       DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
       'log',
     ),
-    config: { defaults: DEFAULT_SCALING, scalingLogTable: 'log', scalingLogTtlDays: 14 },
+    // The handler's flow is under test, not the policy's figures: the expected targets are the
+    // reactive rule's at a 50% target (policy.test.ts covers the defaults and the levers).
+    config: {
+      defaults: { ...DEFAULT_SCALING, targetUtilization: 0.5 },
+      scalingLogTable: 'log',
+      scalingLogTtlDays: 14,
+    },
     logger,
     now: () => world.now,
     topics: {

@@ -55,10 +55,23 @@ export function oursPolicy(
     targetUtilization: DEFAULT_SCALING.targetUtilization,
     scaleUpLookbackMinutes: DEFAULT_SCALING.scaleUpLookbackMinutes,
     scaleDownLookbackMinutes: DEFAULT_SCALING.scaleDownLookbackMinutes,
+    headroom: DEFAULT_SCALING.headroom,
+    forecast: DEFAULT_SCALING.forecast,
+    forecastMinutes: DEFAULT_SCALING.forecastMinutes,
+    budget: DEFAULT_SCALING.budget,
     ...overrides.scaling,
   };
   const scaleUp = { ...DEFAULT_SCALE_UP_ALARM, ...overrides.scaleUp };
   const scaleDown = { ...DEFAULT_SCALE_DOWN_ALARM, ...overrides.scaleDown };
+  const target = `${scaling.targetUtilization}${scaling.headroom ? ' (lowered to 0.4 by the 99th-percentile 5-min growth of the last 8 days)' : ''}`;
+  const levers = [
+    scaling.forecast
+      ? `while demand is within the forecast (median over the last 7 days of the next ${scaling.forecastMinutes} min's peak, scaled to today's level) it sizes the stream at ${scaling.targetUtilization}`
+      : undefined,
+    scaling.budget && scaling.forecast
+      ? "scale-downs that leave too few of the 10 daily calls for the day's forecast peak wait, scale-ups with few calls left go further"
+      : undefined,
+  ].filter(Boolean);
   return {
     label: overrides.label ?? 'ours',
     policy: 'ours',
@@ -67,9 +80,10 @@ export function oursPolicy(
     scaleDown,
     description:
       `up: usage >= ${scaleUp.threshold} for ${scaleUp.datapointsToAlarm} of ${scaleUp.evaluationPeriods} x ${scaleUp.periodSeconds / 60} min, ` +
-      `to ceil(n x peak over ${scaling.scaleUpLookbackMinutes} min / ${scaling.targetUtilization}) (throttled records added back to demand); ` +
+      `to ceil(n x peak over ${scaling.scaleUpLookbackMinutes} min / ${target}) (throttled records added back to demand); ` +
       `down: usage < ${scaleDown.threshold} for ${scaleDown.datapointsToAlarm} of ${scaleDown.evaluationPeriods} x ${scaleDown.periodSeconds / 60} min, ` +
-      `to ceil(n x peak over ${scaling.scaleDownLookbackMinutes} min / ${scaling.targetUtilization})`,
+      `to ceil(n x peak over ${scaling.scaleDownLookbackMinutes} min / target), by at least 25%` +
+      (levers.length > 0 ? `; ${levers.join('; ')}` : ''),
   };
 }
 

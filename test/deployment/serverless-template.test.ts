@@ -49,7 +49,11 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
         SCALING_LOG_TTL_DAYS: '14',
         SCALING_POLICY: 'ours',
         MIN_SHARDS: '1',
-        TARGET_UTILIZATION: '0.5',
+        TARGET_UTILIZATION: '0.6',
+        HEADROOM: 'on',
+        FORECAST: 'on',
+        FORECAST_MINUTES: '240',
+        BUDGET: 'on',
         SCALE_UP_TOPIC_ARN: { Ref: 'ScaleUpTopic' },
         SCALE_DOWN_TOPIC_ARN: { Ref: 'ScaleDownTopic' },
       });
