@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 /** Partition keys the skew model draws from: a service keyed by customer or device id. */
 export const KEYS = 10_000;
 export const DEFAULT_BURSTINESS = 0.2;
-export const DEFAULT_KEY_SKEW = 0.6;
+export const DEFAULT_KEY_SKEW = 0.5;
 export const DEFAULT_SEED = 1;
 
 export interface TrafficOptions {
