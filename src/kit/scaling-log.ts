@@ -1,4 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SCALING_OPERATIONS_PER_DAY } from '../autoscaler/config.js';
 import type { ScalingLogEntry } from '../autoscaler/scaling-log.js';
 import { errorName } from '../aws/errors.js';
 import { KitError } from './errors.js';
@@ -29,4 +30,30 @@ export async function readScalingLog(
     }
     throw err;
   }
+}
+
+/**
+ * One readable line per scaling: when, which way, from and to, the rule that fired and the figures
+ * it weighed (rows written before rules were logged show their reason text instead).
+ */
+export function formatScalingLogEntry(e: ScalingLogEntry): string {
+  const head = `${e.scaling_datetime}  ${e.scaling_type.padEnd(10)} ${String(e.shard_count).padStart(5)} -> ${String(e.target_shard_count).padEnd(5)}`;
+  const x = e.explanation;
+  if (!x) return `${head} ${e.reason}`;
+  const parts = [`${x.rule.padEnd(9)} demand ${fmt(x.demandShards)} shards`];
+  if (x.forecastShards !== undefined) {
+    parts.push(`forecast ${fmt(x.forecastShards)} (${x.forecastDays ?? '?'} days)`);
+  }
+  parts.push(
+    `target ${Math.round(x.target * 100)}%${x.growth > 1 ? ` (growth x${x.growth.toFixed(2)})` : ''}`,
+  );
+  if (x.dayPeakShards !== undefined) parts.push(`day peak needs ${x.dayPeakShards}`);
+  parts.push(
+    `calls ${x.callsUsed}/${SCALING_OPERATIONS_PER_DAY}${x.callsReserved !== undefined ? `, ${x.callsReserved} kept` : ''}`,
+  );
+  return `${head} ${parts.join(', ')}`;
+}
+
+function fmt(x: number): string {
+  return x >= 10 ? x.toFixed(0) : x.toFixed(1);
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Outcome, OutcomeKind } from '../autoscaler/scaler.js';
-import type { InvocationRunResult } from '../emulator/lambda/model.js';
+import type { InvocationRunResult } from '../emulator/lambda/types.js';
 import type { ScalingEvent } from './types.js';
 
 const OUTCOME_KINDS = [

@@ -1,25 +1,26 @@
 /**
- * Kinesis over awsJson1_1 (`x-amz-target: Kinesis_20131202.<Op>`). Requests are checked for shape
- * with zod here; value rules (lengths, patterns, limits) live in the model so that simulations that
- * call the model directly get the same errors as SDK clients.
+ * Kinesis over awsJson1_1 (`x-amz-target: Kinesis_20131202.<Op>`) and its CBOR twin
+ * (`application/x-amz-cbor-1.1`, the AWS SDK for Java's default). Requests are checked against
+ * AWS's shapes (shapes.ts: SerializationException, then all ValidationException messages at once)
+ * before the model sees them; the model applies the rules that need state.
  */
-import type { z } from 'zod';
-import { schemas, type Schemas } from './schemas.js';
-import { AwsError } from '../protocol/errors.js';
-import { jsonErrorResponse, jsonResponse, parseJsonBody } from '../protocol/json.js';
+import { cborErrorResponse, cborResponse, isCbor, parseCborBody } from '../protocol/cbor.js';
+import { AwsError, toAwsError } from '../protocol/errors.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from '../protocol/types.js';
 import type { KinesisModel } from './model.js';
+import { checkRequest, SHAPES, type Operation } from './shapes.js';
 
 const TARGET_PREFIX = 'Kinesis_20131202.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-type Op = keyof Schemas;
-type Handlers = { [K in Op]: (m: KinesisModel, input: z.output<Schemas[K]>) => unknown };
+// The shapes guarantee each input's members and types; the casts only name the model's types.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Handler = (m: KinesisModel, input: any) => unknown;
 
 /** TagResource and friends name the stream by ARN only. */
 const byArn = (arn: string) => ({ StreamARN: arn });
 
-const handlers: Handlers = {
+const handlers: Record<Operation, Handler> = {
   CreateStream: (m, i) => m.createStream(i),
   DeleteStream: (m, i) => m.deleteStream(i),
   DescribeStream: (m, i) => m.describeStream(i),
@@ -37,18 +38,7 @@ const handlers: Handlers = {
   ListTagsForStream: (m, i) => m.listTagsForStream(i),
   TagResource: (m, i) => m.addTagsToStream({ ...byArn(i.ResourceARN), Tags: i.Tags }),
   UntagResource: (m, i) => m.removeTagsFromStream({ ...byArn(i.ResourceARN), TagKeys: i.TagKeys }),
-  SplitShard: (m, i) => m.splitShard(i),
-  MergeShards: (m, i) => m.mergeShards(i),
-  IncreaseStreamRetentionPeriod: (m, i) => m.increaseStreamRetentionPeriod(i),
-  DecreaseStreamRetentionPeriod: (m, i) => m.decreaseStreamRetentionPeriod(i),
-  EnableEnhancedMonitoring: (m, i) => m.enableEnhancedMonitoring(i),
-  DisableEnhancedMonitoring: (m, i) => m.disableEnhancedMonitoring(i),
-  UpdateStreamMode: (m, i) => m.updateStreamMode(i),
-  RegisterStreamConsumer: (m, i) => m.registerStreamConsumer(i),
-  DescribeStreamConsumer: (m, i) => m.describeStreamConsumer(i),
-  DeregisterStreamConsumer: (m, i) => m.deregisterStreamConsumer(i),
-  ListStreamConsumers: (m, i) => m.listStreamConsumers(i),
-  ListTagsForResource: (m, i) => {
+  ListTagsForResource: (m, i: { ResourceARN: string }) => {
     // Unlike ListTagsForStream this call has no paging: return every tag.
     const all: { Key: string; Value: string }[] = [];
     let start: string | undefined;
@@ -64,7 +54,22 @@ const handlers: Handlers = {
     }
     return { Tags: all };
   },
+  SplitShard: (m, i) => m.splitShard(i),
+  MergeShards: (m, i) => m.mergeShards(i),
+  IncreaseStreamRetentionPeriod: (m, i) => m.increaseStreamRetentionPeriod(i),
+  DecreaseStreamRetentionPeriod: (m, i) => m.decreaseStreamRetentionPeriod(i),
+  EnableEnhancedMonitoring: (m, i) => m.enableEnhancedMonitoring(i),
+  DisableEnhancedMonitoring: (m, i) => m.disableEnhancedMonitoring(i),
+  UpdateStreamMode: (m, i) => m.updateStreamMode(i),
+  RegisterStreamConsumer: (m, i) => m.registerStreamConsumer(i),
+  DescribeStreamConsumer: (m, i) => m.describeStreamConsumer(i),
+  DeregisterStreamConsumer: (m, i) => m.deregisterStreamConsumer(i),
+  ListStreamConsumers: (m, i) => m.listStreamConsumers(i),
 };
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** An AWS error whose JSON body carries no message (AWS sends only `__type` for these). */
+class BareError extends AwsError {}
 
 export class KinesisEndpoint implements ServiceEndpoint {
   readonly name = 'kinesis';
@@ -76,86 +81,80 @@ export class KinesisEndpoint implements ServiceEndpoint {
   }
 
   async handle(req: AwsRequest): Promise<AwsResponse> {
+    const cbor = isCbor(req);
     try {
       const op = (req.target ?? '').slice(TARGET_PREFIX.length);
-      if (!Object.hasOwn(handlers, op)) {
-        throw new AwsError(
+      if (!Object.hasOwn(SHAPES, op)) {
+        throw new BareError(
           'UnknownOperationException',
           `Operation ${op || '(none)'} is not supported by the emulated Kinesis service`,
         );
       }
-      const body = parseJsonBody(req);
-      const parsed = schemas[op as Op].safeParse(body, { reportInput: true });
-      if (!parsed.success) throw toValidationError(parsed.error.issues);
-      const handler = handlers[op as Op] as (m: KinesisModel, input: unknown) => unknown;
-      const result = handler(this.resolve(req.region), parsed.data);
+      const body = cbor ? parseCborBody(req) : parseJson(req.body);
+      const input = checkRequest(op as Operation, body);
+      const result = handlers[op as Operation](this.resolve(req.region), input);
       // Operations without output answer 200 with an empty body, as AWS does.
       if (result === undefined) {
-        return { status: 200, headers: { 'content-type': CONTENT_TYPE }, body: '' };
+        return {
+          status: 200,
+          headers: { 'content-type': cbor ? 'application/x-amz-cbor-1.1' : CONTENT_TYPE },
+          body: '',
+        };
       }
-      return jsonResponse(toWire(result), CONTENT_TYPE);
+      return cbor ? cborResponse(result) : jsonResult(result);
     } catch (err) {
-      return jsonErrorResponse(err, { contentType: CONTENT_TYPE });
+      return cbor ? cborErrorResponse(err) : jsonError(err);
     }
   }
 }
 
-/** Dates become epoch seconds and blobs base64, as the JSON protocol writes them. */
-function toWire(value: unknown): unknown {
-  if (value instanceof Date) return value.getTime() / 1000;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (Array.isArray(value)) return value.map(toWire);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toWire(v);
-    return out;
+function parseJson(raw: Buffer): Record<string, unknown> {
+  if (raw.length === 0) throw new BareError('SerializationException', '');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new BareError('SerializationException', '');
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BareError('SerializationException', '');
+  }
+  return value as Record<string, unknown>;
+}
+
+function jsonResult(result: unknown): AwsResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': CONTENT_TYPE },
+    body: JSON.stringify(result, wireValue),
+  };
+}
+
+/**
+ * Dates become epoch seconds and blobs base64, as the JSON protocol writes them. A replacer sees
+ * a Date already turned into its ISO string by `toJSON`, so dates are read from the holder.
+ */
+function wireValue(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  if (original instanceof Date) return original.getTime() / 1000;
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   return value;
 }
 
-/** AWS names members lower-camel-case and list items `name.<n>.member` (1-based). */
-function awsPath(path: readonly PropertyKey[]): string {
-  const parts: string[] = [];
-  for (const p of path) {
-    if (typeof p === 'number') parts.push(`${p + 1}`, 'member');
-    else {
-      const s = String(p);
-      parts.push(s.charAt(0).toLowerCase() + s.slice(1));
-    }
+/**
+ * SerializationException carries `Message` (capital M) in AWS's JSON, the other errors `message`;
+ * unknown operations and unparseable bodies carry only `__type`.
+ */
+function jsonError(err: unknown): AwsResponse {
+  const e = toAwsError(err);
+  const body: Record<string, string> = { __type: e.code };
+  if (!(e instanceof BareError)) {
+    body[e.code === 'SerializationException' ? 'Message' : 'message'] = e.message;
   }
-  return parts.join('.');
-}
-
-/** The offending value as AWS echoes it, cut short so a huge input is not sent back whole. */
-function shortJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-
-function toValidationError(issues: z.core.$ZodIssue[]): AwsError {
-  const messages = issues.map((issue) => {
-    const at = awsPath(issue.path);
-    const hasInput = 'input' in issue && issue.input !== undefined;
-    const shown = hasInput ? `'${shortJson(issue.input)}' ` : '';
-    switch (issue.code) {
-      case 'invalid_type':
-        return hasInput
-          ? `Value ${shown}at '${at}' failed to satisfy constraint: Member must be of type ${issue.expected}`
-          : `Value null at '${at}' failed to satisfy constraint: Member must not be null`;
-      case 'invalid_value':
-        return `Value ${shown}at '${at}' failed to satisfy constraint: Member must satisfy enum value set: [${issue.values.join(', ')}]`;
-      case 'custom':
-        if (issue.message === 'base64') {
-          return `Value at '${at}' failed to satisfy constraint: Member must be valid base64`;
-        }
-        return `Value ${shown}at '${at}' failed to satisfy constraint: Member must be a timestamp (epoch seconds or ISO 8601)`;
-      default:
-        return `Value ${shown}at '${at}' failed to satisfy constraint: ${issue.message}`;
-    }
-  });
-  const n = messages.length;
-  return new AwsError(
-    'ValidationException',
-    `${n} validation error${n === 1 ? '' : 's'} detected: ${messages.join('; ')}`,
-  );
+  return {
+    status: e.status,
+    headers: { 'content-type': CONTENT_TYPE, 'x-amzn-errortype': e.code },
+    body: JSON.stringify(body),
+  };
 }

@@ -187,7 +187,8 @@ export class Reads {
     const remaining = i < records.length;
     const result: GetRecordsOutput = {
       Records: out,
-      MillisBehindLatest: remaining ? Math.max(0, now - records[i]!.arrival) : 0,
+      // How far behind the tip the reader is: the age of where it now stands, 0 once caught up.
+      MillisBehindLatest: remaining ? Math.max(0, now - (last ?? records[i]!).arrival) : 0,
     };
     if (shard.closedAt !== undefined && !remaining) {
       result.ChildShards = childrenOf(stream, shard);

@@ -78,8 +78,21 @@ export function validateRecord(
   }
 }
 
+/** AWS's tag alphabet: Unicode letters, digits, white space and `_ . / = + - % @` (and `:`). */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$/u;
+
 export function validateTags(tags: Record<string, string>, field: string): void {
   for (const [k, v] of Object.entries(tags)) {
+    if (!TAG_CHARS.test(k) || !TAG_CHARS.test(v)) {
+      throw invalidArgument(
+        'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
+      );
+    }
+    if (k.toLowerCase().startsWith('aws:')) {
+      throw invalidArgument(
+        "Some tags start with 'aws:', which is reserved for AWS use and cannot be used in user tags.",
+      );
+    }
     if (k.length < 1 || k.length > 128) {
       throw constraint(`${field}.key`, k, 'Member must have length between 1 and 128');
     }
@@ -89,8 +102,9 @@ export function validateTags(tags: Record<string, string>, field: string): void 
   }
 }
 
+/** The index of a shard id in its long or short form (`shardId-000000000007`, `shardId-7`). */
 export function shardIndexOf(id: string, field: string): number {
-  const m = /^shardId-(\d{1,20})$/.exec(id);
+  const m = /^(?:[a-zA-Z0-9_.]*-)?(\d{1,20})$/.exec(id);
   if (!m) {
     throw constraint(field, id, 'Member must satisfy regular expression pattern: shardId-\\d+');
   }
