@@ -104,7 +104,7 @@ export function settingsLines(
   return [
     `trace ${demand.name}: ${demand.minutes.toLocaleString('en-US')} minutes (${days} days) from ${new Date(demand.startMs).toISOString()}`,
     `scaled so its peak is ${demand.peakMiBps} MiB/s of ${opts.recordKib} KiB records`,
-    `resharding takes ${opts.reshardingMs / 1000} s; traffic is offered in ${DEFAULT_STEP_SECONDS} s steps`,
+    `resharding: a 1 -> 2 split takes ${opts.reshardingMs / 1000} s, larger steps and targets off multiples of 25% longer (src/emulator/kinesis/resharding.ts); traffic is offered in ${DEFAULT_STEP_SECONDS} s steps`,
     `${opts.consumers ?? 1} consumer(s) read every record (billed on demand; included in provisioned shard-hours)`,
     `producers: per-second burstiness ${t.burstiness} (coefficient of variation), partition-key skew ${t.keySkew} (Zipf exponent over ${KEYS.toLocaleString('en-US')} keys), seed ${t.seed}`,
   ];

@@ -35,8 +35,9 @@ export const DEFAULT_TRAFFIC: TrafficOptions = {
 export const FLAT_TRAFFIC: TrafficOptions = { burstiness: 0, keySkew: 0, seed: DEFAULT_SEED };
 
 /**
- * Resharding time. AWS says UpdateShardCount "could take a few minutes"; two minutes is a middle
- * value for streams of tens of shards (small streams finish faster, large ones slower).
+ * Base of the emulator's resharding-time model (src/emulator/kinesis/resharding.ts): a 1 -> 2
+ * split takes this long; bigger reshards take a batch of this per 10 split/merge operations, and
+ * targets off multiples of 25% twice as long. AWS says UpdateShardCount "could take a few minutes".
  */
 export const DEFAULT_RESHARDING_MS = 120_000;
 /**
