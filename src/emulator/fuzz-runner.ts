@@ -11,8 +11,14 @@ import type { FuzzRequest } from './fuzz-generator.js';
 
 /** Requests in flight at once. */
 const IN_FLIGHT = 16;
-/** A request that takes longer than this counts as a hang. */
-const HANG_MS = 10_000;
+/**
+ * A request that takes longer than this counts as a hang. Generous: on a loaded machine a correct
+ * answer can take seconds, and a real hang never answers.
+ */
+const HANG_MS = 60_000;
+
+/** Errors AWS's JSON services send without a message. */
+const BARE_ERRORS = new Set(['SerializationException', 'UnknownOperationException']);
 
 export interface Reply {
   status: number;
@@ -102,9 +108,10 @@ function shapeProblem(req: FuzzRequest, reply: Reply): string | undefined {
   const code = body.__type ?? reply.headers['x-amzn-errortype'];
   if (typeof code !== 'string' || code === '')
     return 'JSON error without __type or x-amzn-errortype';
-  // Real DynamoDB omits the message for a few errors (SerializationException, UnknownOperation).
+  // Real DynamoDB omits the message for a few errors, and Kinesis answers an unknown operation or
+  // an unparseable body with a bare `__type`.
   const message = body.message ?? body.Message;
-  if (typeof message !== 'string' && req.kind !== 'dynamodb')
+  if (typeof message !== 'string' && req.kind !== 'dynamodb' && !BARE_ERRORS.has(code))
     return `JSON error ${code} without message`;
   return undefined;
 }

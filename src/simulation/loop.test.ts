@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runSimulate } from './cli.js';
 import { FLAT_TRAFFIC, initialShardsFor, runPolicy } from './loop.js';
+import { packagedStage } from '../../test/support/packages.js';
 import { simulationPackage } from './package.js';
 import { oursPolicy } from './policies.js';
 import { demandSeries, parseTraceCsv, type DemandSeries } from './trace.js';
@@ -30,10 +31,10 @@ let demand: DemandSeries;
 let run: RunResult;
 
 beforeAll(async () => {
-  packageDir = await simulationPackage();
+  packageDir = await simulationPackage(await packagedStage('local'));
   demand = demandSeries(parseTraceCsv(stepCsv(), 'step'), { peakMiBps: 6, recordKiB: 4 });
   run = await runPolicy({ demand, policy: oursPolicy(), packageDir, traffic: FLAT_TRAFFIC });
-}, 240_000);
+});
 
 const minuteOf = (at: number) => (at - demand.startMs) / 60_000;
 
@@ -89,12 +90,13 @@ describe('one policy through the whole loop', () => {
     expect(again.scalingEvents).toEqual(run.scalingEvents);
     expect([...again.series.capacityUnits]).toEqual([...run.series.capacityUnits]);
     expect([...again.series.throttledRecords]).toEqual([...run.series.throttledRecords]);
-  }, 180_000);
+  });
 });
 
 describe('runSimulate', () => {
   it('prints JSON figures and writes results.json and a report with SVG charts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kas-sim-test-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const trace = join(dir, 'step.csv');
     await writeFile(trace, stepCsv());
     let stdout = '';
@@ -133,5 +135,5 @@ describe('runSimulate', () => {
     const html = await readFile(join(dir, 'out', 'report.html'), 'utf8');
     expect(html.match(/<svg/g)?.length).toBe(7);
     expect(html).toContain('ours: demand and capacity');
-  }, 180_000);
+  });
 });

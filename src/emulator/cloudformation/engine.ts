@@ -1,3 +1,4 @@
+import { errorMessage } from '../../aws/errors.js';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectReader } from '../contracts.js';
@@ -294,7 +295,7 @@ export class StackEngine {
     try {
       parameters = resolveParameters(template, given);
     } catch (err) {
-      throw new AwsError('ValidationError', (err as Error).message);
+      throw new AwsError('ValidationError', errorMessage(err));
     }
     return { template, body, parameters };
   }
@@ -350,7 +351,7 @@ export class StackEngine {
             : kind === 'CREATE'
               ? 'ROLLBACK_COMPLETE'
               : 'UPDATE_ROLLBACK_COMPLETE',
-          `internal error in the emulator: ${(err as Error).message}`,
+          `internal error in the emulator: ${errorMessage(err)}`,
         );
       })
       .finally(() => this.running.delete(stack.stackId));
