@@ -7,7 +7,14 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { POLICIES, type PolicyName } from '../autoscaler/config.js';
 import { baselines } from './baselines.js';
-import { DEFAULT_RESHARDING_MS, DEFAULT_STEP_SECONDS, runPolicy } from './loop.js';
+import { DEFAULT_RESHARDING_MS, DEFAULT_STEP_SECONDS, DEFAULT_TRAFFIC, runPolicy } from './loop.js';
+import {
+  DEFAULT_BURSTINESS,
+  DEFAULT_KEY_SKEW,
+  DEFAULT_SEED,
+  KEYS,
+  type TrafficOptions,
+} from './traffic.js';
 import { simulationPackage } from './package.js';
 import { policyConfig, type PolicyConfig } from './policies.js';
 import { writeReport } from './report.js';
@@ -33,6 +40,9 @@ export const simulateOptionsSchema = z.object({
   consumers: z.number().int().min(0).max(20).default(1),
   /** How samples that share a timestamp are merged. */
   duplicates: z.enum(DUPLICATE_RULES).default('max'),
+  burstiness: z.number().min(0).max(5).default(DEFAULT_BURSTINESS),
+  keySkew: z.number().min(0).max(3).default(DEFAULT_KEY_SKEW),
+  seed: z.number().int().default(DEFAULT_SEED),
 });
 
 export type SimulateOptions = z.input<typeof simulateOptionsSchema>;
@@ -57,6 +67,7 @@ export interface SimulateTraceOptions {
   /** Minutes simulated so far across all policies, for a progress bar. */
   onProgress?: (done: number) => void;
   consumers?: number;
+  traffic?: TrafficOptions;
 }
 
 /** Every policy through the loop, then the baselines; policies run one after another. */
@@ -74,6 +85,7 @@ export async function simulateTrace(
         packageDir: opts.packageDir,
         ...(opts.reshardingMs !== undefined ? { reshardingMs: opts.reshardingMs } : {}),
         ...(opts.stepSeconds !== undefined ? { stepSeconds: opts.stepSeconds } : {}),
+        ...(opts.traffic ? { traffic: opts.traffic } : {}),
         onMinute: (i) => opts.onProgress?.(done + i),
       }),
     );
@@ -85,14 +97,16 @@ export async function simulateTrace(
 
 export function settingsLines(
   demand: DemandSeries,
-  opts: { recordKib: number; reshardingMs: number; consumers?: number },
+  opts: { recordKib: number; reshardingMs: number; consumers?: number; traffic?: TrafficOptions },
 ): string[] {
+  const t = opts.traffic ?? DEFAULT_TRAFFIC;
   const days = (demand.minutes / 1440).toFixed(1);
   return [
     `trace ${demand.name}: ${demand.minutes.toLocaleString('en-US')} minutes (${days} days) from ${new Date(demand.startMs).toISOString()}`,
     `scaled so its peak is ${demand.peakMiBps} MiB/s of ${opts.recordKib} KiB records`,
-    `resharding takes ${opts.reshardingMs / 1000} s; traffic is offered in ${DEFAULT_STEP_SECONDS} s steps`,
+    `resharding: a 1 -> 2 split takes ${opts.reshardingMs / 1000} s, larger steps and targets off multiples of 25% longer (src/emulator/kinesis/resharding.ts); traffic is offered in ${DEFAULT_STEP_SECONDS} s steps`,
     `${opts.consumers ?? 1} consumer(s) read every record (billed on demand; included in provisioned shard-hours)`,
+    `producers: per-second burstiness ${t.burstiness} (coefficient of variation), partition-key skew ${t.keySkew} (Zipf exponent over ${KEYS.toLocaleString('en-US')} keys), seed ${t.seed}`,
   ];
 }
 
@@ -107,6 +121,7 @@ export async function runSimulate(
   const names: PolicyName[] = o.policy === 'all' ? [...POLICIES] : [o.policy];
   const policies = names.map(policyConfig);
   const reshardingMs = o.reshardingSeconds * 1000;
+  const traffic: TrafficOptions = { burstiness: o.burstiness, keySkew: o.keySkew, seed: o.seed };
 
   const showProgress = !o.json && io.stderr.isTTY === true;
   const bar = showProgress
@@ -129,6 +144,7 @@ export async function runSimulate(
       packageDir,
       reshardingMs,
       consumers: o.consumers,
+      traffic,
       onProgress: (done) => {
         // Redrawing every minute of a 55-day trace would cost more than simulating it.
         if (done - shown >= 500 || done === demand.minutes * policies.length) {
@@ -146,6 +162,7 @@ export async function runSimulate(
     recordKib: o.recordKib,
     reshardingMs,
     consumers: o.consumers,
+    traffic,
   });
   if (o.json) {
     io.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

@@ -58,7 +58,14 @@ export class DecisionRecorder {
       count(`error:${run.errorType ?? 'unknown'}`);
       return;
     }
-    const parsed = outcomesSchema.safeParse(JSON.parse(run.payload ?? 'null'));
+    const value: unknown = JSON.parse(run.payload ?? 'null');
+    // Functions that are not alarm handlers (the autoscaler's scheduled reconciler) report in their
+    // own shape: counted, not read as decisions.
+    if (!Array.isArray(value)) {
+      count(`run:${functionName}`);
+      return;
+    }
+    const parsed = outcomesSchema.safeParse(value);
     if (!parsed.success) {
       this.warn(`${functionName} returned something other than Outcome[]: ${run.payload}`);
       return;

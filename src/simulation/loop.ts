@@ -15,11 +15,29 @@ import type { PolicyConfig } from './policies.js';
 import { MINUTE_MS, shardsFor, type DemandSeries } from './trace.js';
 import { DecisionRecorder } from './decisions.js';
 import { deployPeer } from './peers.js';
+import {
+  burstFactors,
+  DEFAULT_BURSTINESS,
+  DEFAULT_KEY_SKEW,
+  DEFAULT_SEED,
+  keyShares,
+  rng,
+  type TrafficOptions,
+} from './traffic.js';
 import { emptySeries, type RunResult } from './types.js';
 
+export const DEFAULT_TRAFFIC: TrafficOptions = {
+  burstiness: DEFAULT_BURSTINESS,
+  keySkew: DEFAULT_KEY_SKEW,
+  seed: DEFAULT_SEED,
+};
+/** Flat within each minute and spread evenly over the shards: the trace as it is written. */
+export const FLAT_TRAFFIC: TrafficOptions = { burstiness: 0, keySkew: 0, seed: DEFAULT_SEED };
+
 /**
- * Resharding time. AWS says UpdateShardCount "could take a few minutes"; two minutes is a middle
- * value for streams of tens of shards (small streams finish faster, large ones slower).
+ * Base of the emulator's resharding-time model (src/emulator/kinesis/resharding.ts): a 1 -> 2
+ * split takes this long; bigger reshards take a batch of this per 10 split/merge operations, and
+ * targets off multiples of 25% twice as long. AWS says UpdateShardCount "could take a few minutes".
  */
 export const DEFAULT_RESHARDING_MS = 120_000;
 /**
@@ -49,6 +67,8 @@ export interface LoopOptions {
   initialShards?: number;
   /** Called after every simulated minute. */
   onMinute?: (done: number, total: number) => void;
+  /** Burstiness and key skew of the producers (default: DEFAULT_TRAFFIC). */
+  traffic?: TrafficOptions;
   /** Every Lambda log line, for debugging a policy (default: dropped). */
   onLambdaLog?: (functionName: string, line: string) => void;
 }
@@ -128,23 +148,37 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
 
     const series = emptySeries(demand.minutes);
     const stepsPerMinute = 60 / stepSeconds;
+    const traffic = opts.traffic ?? DEFAULT_TRAFFIC;
+    // keySkew 0 is the even spread itself, not 10,000 uniform keys with their sampling noise.
+    const shareOf = traffic.keySkew > 0 ? keyShares(traffic.keySkew, traffic.seed) : undefined;
+    const bursty = traffic.burstiness > 0;
+    const next = rng(traffic.seed);
+    const factors = new Float64Array(60);
     const started = performance.now();
     for (let i = 0; i < demand.minutes; i++) {
       const bytesPerSecond = demand.bytesPerSecond[i]!;
       const recordsPerSecond = demand.recordsPerSecond[i]!;
+      if (bursty) burstFactors(next, traffic.burstiness, factors);
       let accepted = 0;
       let throttled = 0;
       let acceptedBytes = 0;
       let shardSum = 0;
       for (let s = 0; s < stepsPerMinute; s++) {
-        const out = kinesis.ingest(STREAM_NAME, {
-          bytesPerSecond,
-          recordsPerSecond,
-          seconds: stepSeconds,
-        });
-        accepted += out.acceptedRecords;
-        throttled += out.throttledRecords;
-        acceptedBytes += out.acceptedBytes;
+        // Bursty seconds are offered one by one at the step's start: ingest caps each call per
+        // second on its own, and all of them fall in the same minute of metrics.
+        const calls = bursty ? stepSeconds : 1;
+        for (let c = 0; c < calls; c++) {
+          const f = bursty ? factors[s * stepSeconds + c]! : 1;
+          const out = kinesis.ingest(STREAM_NAME, {
+            bytesPerSecond: bytesPerSecond * f,
+            recordsPerSecond: recordsPerSecond * f,
+            seconds: bursty ? 1 : stepSeconds,
+            ...(shareOf ? { shareOf } : {}),
+          });
+          accepted += out.acceptedRecords;
+          throttled += out.throttledRecords;
+          acceptedBytes += out.acceptedBytes;
+        }
         shardSum += kinesis.describeStreamSummary({ StreamName: STREAM_NAME })
           .StreamDescriptionSummary.OpenShardCount;
         await clock.advance(stepSeconds * 1000);

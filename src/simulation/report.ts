@@ -106,6 +106,108 @@ export function timelineSpec(run: RunResult): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/**
+ * Runs on the cost/loss Pareto front: none other costs no more and loses no more while being
+ * better in one of the two.
+ */
+export function paretoFront(figures: readonly Figures[]): Figures[] {
+  const front = figures.filter(
+    (f) =>
+      !figures.some(
+        (g) =>
+          g !== f &&
+          g.costUsd <= f.costUsd &&
+          g.throttledPercent <= f.throttledPercent &&
+          (g.costUsd < f.costUsd || g.throttledPercent < f.throttledPercent),
+      ),
+  );
+  return front.sort((a, b) => a.throttledPercent - b.throttledPercent || a.costUsd - b.costUsd);
+}
+
+/**
+ * The question a user asks: what does each choice cost, and what does it lose? Every policy and
+ * baseline is a point; the bound (the cheapest schedule that loses nothing) is a marker on the cost
+ * axis; the Pareto front joins the runs nothing beats on both.
+ */
+export function costLossSpec(figures: readonly Figures[]): TopLevelSpec {
+  const front = new Set(paretoFront(figures).map((f) => f.label));
+  const values = figures.map((f) => ({
+    run: f.label,
+    kind: f.label === 'bound' ? 'bound' : f.kind,
+    cost: Math.round(f.costUsd * 100) / 100,
+    lost: f.throttledPercent,
+    front: front.has(f.label),
+  }));
+  const bound = figures.find((f) => f.label === 'bound');
+  const x = {
+    field: 'lost',
+    type: 'quantitative' as const,
+    title: 'records lost (%, symmetric log scale)',
+    scale: { type: 'symlog' as const, constant: 0.01 },
+  };
+  const y = {
+    field: 'cost',
+    type: 'quantitative' as const,
+    title: 'cost (USD)',
+    scale: { zero: true },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Cost against loss',
+      subtitle:
+        'lower left is better; line: the Pareto front; dashed: the bound, the cheapest schedule that loses nothing',
+    },
+    width: 700,
+    height: 320,
+    data: { values },
+    layer: [
+      ...(bound
+        ? [
+            {
+              mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#2ca02c' },
+              encoding: { y: { datum: Math.round(bound.costUsd * 100) / 100 } },
+            },
+          ]
+        : []),
+      {
+        transform: [{ filter: 'datum.front' }],
+        mark: { type: 'line', interpolate: 'step-after', color: '#999999', strokeWidth: 1 },
+        encoding: { x, y, order: { field: 'lost', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 90 },
+        encoding: {
+          x,
+          y,
+          color: {
+            field: 'kind',
+            type: 'nominal',
+            title: null,
+            scale: {
+              domain: ['policy', 'baseline', 'bound'],
+              range: ['#1f77b4', '#7f7f7f', '#2ca02c'],
+            },
+          },
+          shape: {
+            field: 'kind',
+            type: 'nominal',
+            legend: null,
+            scale: {
+              domain: ['policy', 'baseline', 'bound'],
+              range: ['circle', 'square', 'diamond'],
+            },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 11 },
+        encoding: { x, y, text: { field: 'run' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
 export function costSpec(figures: readonly Figures[]): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -157,6 +259,7 @@ export interface ReportInput {
 }
 
 export async function renderReport(input: ReportInput): Promise<string> {
+  const costLossSvg = await renderSvg(costLossSpec(input.figures));
   const costSvg = await renderSvg(costSpec(input.figures));
   const timelines: string[] = [];
   for (const run of input.runs) {
@@ -186,15 +289,20 @@ td:first-child,th:first-child{text-align:left}.warn{color:#a00}section{margin:1.
 </style></head><body>
 <h1>${escape(input.title)}</h1>
 <ul>${input.settings.map((s) => `<li>${escape(s)}</li>`).join('')}</ul>
+<h2>Cost against loss</h2>
+${costLossSvg}
 <h2>Figures</h2>
 <table><thead><tr>${TABLE_HEAD.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table>
-<p>Throttled records are counted as lost (the simulated producers do not retry). Prices (us-east-1):
+<p>Throttled records are counted as lost (the simulated producers do not retry). A cost ratio
+means little for a row that loses records: read cost and loss together. Prices (us-east-1):
 provisioned $${p.provisioned.perShardHour}/shard-hour + $${p.provisioned.perMillionPutPayloadUnits} per million
-25 KiB PUT payload units; on-demand $${p.onDemand.perStreamHour}/stream-hour + $${p.onDemand.perGbWritten}/GB
-written. Reads are not priced: they cost the same whichever mode or policy is used. The oracle
-ignores the 10-per-24h scaling limit, the 2x/half rule and resharding time, so it is a lower bound.</p>
+25 KiB PUT payload units (reads included); on-demand $${p.onDemand.perStreamHour}/stream-hour +
+$${p.onDemand.perGbWritten}/GB written (each record rounded up to 1 KB) + $${p.onDemand.perGbRead}/GB read per
+consumer. The oracle follows every minute with the fewest shards and ignores every AWS rule; the
+bound is the cheapest schedule that loses nothing under the 2x/half rule and 10 calls per UTC day
+(a relaxation of 10 per rolling 24 hours), resharding instantly: both are lower bounds.</p>
 <h2>Cost</h2>
 ${costSvg}
 <h2>Demand and capacity</h2>

@@ -3,6 +3,7 @@ import { POLICIES } from '../../autoscaler/config.js';
 import { DEFAULT_RESHARDING_MS } from '../../simulation/loop.js';
 import { runSimulate } from '../../simulation/cli.js';
 import { DUPLICATE_RULES, type DuplicateRule } from '../../simulation/trace.js';
+import { DEFAULT_BURSTINESS, DEFAULT_KEY_SKEW, DEFAULT_SEED } from '../../simulation/traffic.js';
 import type { Run } from '../context.js';
 import { number } from '../options.js';
 
@@ -47,6 +48,19 @@ export function simulateCommand(program: Command, run: Run): void {
         .default('max'),
     )
     .option(
+      '--burstiness <cv>',
+      'per-second variation of the producers within a minute (coefficient of variation; 0 = flat)',
+      number('--burstiness'),
+      DEFAULT_BURSTINESS,
+    )
+    .option(
+      '--key-skew <s>',
+      'partition-key popularity skew (Zipf exponent over 10,000 keys; 0 = even spread)',
+      number('--key-skew'),
+      DEFAULT_KEY_SKEW,
+    )
+    .option('--seed <n>', 'seed of the traffic models', number('--seed'), DEFAULT_SEED)
+    .option(
       '--consumers <n>',
       'consumers reading every record once (on-demand bills each GB read)',
       number('--consumers'),
@@ -66,6 +80,9 @@ export function simulateCommand(program: Command, run: Run): void {
             packageDir?: string;
             consumers: number;
             duplicates: string;
+            burstiness: number;
+            keySkew: number;
+            seed: number;
           },
         ) => {
           await runSimulate(

@@ -97,6 +97,11 @@ export interface IngestInput {
   bytesPerSecond: number;
   recordsPerSecond: number;
   seconds: number;
+  /**
+   * Share (0..1) of the traffic whose hash keys fall in [start, end], for partition-key skew; by
+   * default traffic is spread evenly over the open shards.
+   */
+  shareOf?: (start: bigint, end: bigint) => number;
 }
 
 export interface IngestResult {

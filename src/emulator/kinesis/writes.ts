@@ -147,7 +147,8 @@ export class Writes {
    */
   ingest(streamName: string, input: IngestInput): IngestResult {
     const { bytesPerSecond: B, recordsPerSecond: R, seconds } = input;
-    for (const [k, v] of Object.entries(input)) {
+    for (const k of ['bytesPerSecond', 'recordsPerSecond', 'seconds'] as const) {
+      const v = input[k];
       if (!Number.isFinite(v) || v < 0) {
         throw new RangeError(`ingest: ${k} must be a finite number >= 0, got ${v}`);
       }
@@ -156,14 +157,22 @@ export class Writes {
     if (seconds === 0 || R === 0) {
       return { acceptedBytes: 0, acceptedRecords: 0, throttledRecords: 0, throttledBytes: 0 };
     }
-    const shards = stream.open.length;
-    const perShardBytes = B / shards;
-    const perShardRecords = R / shards;
-    const fraction = Math.min(
-      1,
-      SHARD_WRITE_RECORDS_PER_SECOND / perShardRecords,
-      perShardBytes > 0 ? SHARD_WRITE_BYTES_PER_SECOND / perShardBytes : 1,
-    );
+    // Each shard takes its share of the traffic up to its caps; the hot shards throttle first.
+    const admitted = (share: number) =>
+      share <= 0
+        ? 0
+        : share *
+          Math.min(
+            1,
+            SHARD_WRITE_RECORDS_PER_SECOND / (R * share),
+            B > 0 ? SHARD_WRITE_BYTES_PER_SECOND / (B * share) : 1,
+          );
+    let fraction = 0;
+    if (input.shareOf) {
+      for (const shard of stream.open) fraction += admitted(input.shareOf(shard.start, shard.end));
+    } else {
+      fraction = stream.open.length * admitted(1 / stream.open.length);
+    }
     const okRecords = R * fraction;
     const okBytes = B * fraction;
     const throttledPerSecond = R - okRecords;
