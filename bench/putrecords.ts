@@ -5,6 +5,11 @@
  *
  *   npx tsx bench/putrecords.ts [--duration 10] [--warmup 2] [--concurrency 4] [--shards 4]
  *
+ * A third target is the physical limit of a Node edge: a bare `node:http` server in the same
+ * process that only reads each request, JSON-parses it, base64-decodes every record's data and
+ * answers with a constant PutRecords response of the same size as ours (so the client does the
+ * same work). Ours is reported as a fraction of it, measured within one run.
+ *
  * Our emulator enforces the per-shard write limit (1 MiB and 1,000 records per shard per clock
  * second) and kinesis-local enforces none. To compare raw request handling rather than the limit,
  * ours runs on a ManualClock that each worker advances by one second before each request, so a
@@ -12,6 +17,7 @@
  * reported so nothing is hidden.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -72,8 +78,11 @@ export interface PutRecordsBenchResult {
   settings: Required<Omit<PutRecordsBenchOptions, 'out' | 'log'>>;
   ours: TargetResult;
   kinesisLocal: TargetResult;
+  bare: TargetResult;
   /** ours / kinesis-local, accepted records per second. */
   ratio: number;
+  /** ours / bare node:http, accepted records per second. */
+  bareRatio: number;
   markdown: string;
 }
 
@@ -82,7 +91,7 @@ const STREAM = 'bench';
 const WARMUP_REQUESTS = 8;
 
 /** A small pool of batches, built once, so both targets send byte-identical requests. */
-function batches(count: number, records: number, bytes: number): PutRecordsRequestEntry[][] {
+export function batches(count: number, records: number, bytes: number): PutRecordsRequestEntry[][] {
   return Array.from({ length: count }, (_, b) =>
     Array.from({ length: records }, (_, i) => ({
       PartitionKey: `pk-${b}-${i}-${randomBytes(4).toString('hex')}`,
@@ -252,7 +261,7 @@ async function drive(target: string, d: Drive): Promise<TargetResult> {
   };
 }
 
-async function benchOurs(
+export async function benchOurs(
   settings: PutRecordsBenchResult['settings'],
   pool: PutRecordsRequestEntry[][],
 ): Promise<TargetResult> {
@@ -301,6 +310,61 @@ async function benchKinesisLocal(
   }
 }
 
+/** The bare `node:http` edge: read, JSON.parse, base64-decode, answer a constant response. */
+export async function benchBare(
+  settings: PutRecordsBenchResult['settings'],
+  pool: PutRecordsRequestEntry[][],
+): Promise<TargetResult> {
+  const seq = '4'.repeat(56);
+  const answer = JSON.stringify({
+    FailedRecordCount: 0,
+    EncryptionType: 'NONE',
+    Records: Array.from({ length: settings.recordsPerRequest }, () => ({
+      SequenceNumber: seq,
+      ShardId: 'shardId-000000000000',
+    })),
+  });
+  let decodedBytes = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        Records: { Data: string }[];
+      };
+      for (const r of body.Records) decodedBytes += Buffer.from(r.Data, 'base64').length;
+      res.writeHead(200, {
+        'content-type': 'application/x-amz-json-1.1',
+        'content-length': String(Buffer.byteLength(answer)),
+      });
+      res.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const client = new KinesisClient(
+    clientConfig({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1' }, {}),
+  );
+  try {
+    const common = { client, pool, concurrency: settings.concurrency };
+    await drive('warm-up', {
+      ...common,
+      durationMs: settings.warmupMs,
+      minRequests: WARMUP_REQUESTS,
+    });
+    const result = await drive('bare node:http (read, JSON.parse, base64-decode)', {
+      ...common,
+      durationMs: settings.durationMs,
+    });
+    if (decodedBytes === 0) throw new Error('the bare server decoded nothing');
+    return result;
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', {
     minimumFractionDigits: digits,
@@ -323,14 +387,18 @@ function renderMarkdown(r: Omit<PutRecordsBenchResult, 'markdown'>): string {
       .join(' ')}`,
     `- Settings: ${s.recordsPerRequest} records of ${s.recordBytes} B per request, ${s.shards} shards, ${s.concurrency} requests in flight, ${s.warmupMs / 1000} s warm-up then ${s.durationMs / 1000} s measured per target; same @aws-sdk/client-kinesis client config (\`clientConfig({ endpoint })\`, HTTP/1.1 NodeHttpHandler) and the same pre-built batches for both.`,
     '- Ours runs in the benchmark process (client and server share one event loop); kinesis-local runs as a child process (`node node_modules/kinesis-local/main.js`, plain-HTTP port).',
+    '- The bare row is a `node:http` server in the benchmark process that only reads each request, JSON-parses it, base64-decodes every record and answers a constant PutRecords response of the same shape: the physical limit of a Node edge on this machine, measured in the same run.',
     '- Ours enforces the per-shard write limit: its ManualClock is advanced 1 s before each request so that the limit is not what is measured; throttled records are reported. kinesis-local enforces no limit.',
     '',
     '| target | requests | s | accepted records/s | accepted MiB/s | accepted records | throttled records | failed requests | mean ms | p99 ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     row(r.ours),
     row(r.kinesisLocal),
+    row(r.bare),
     '',
     `**Ratio (ours / kinesis-local, accepted records/s): ${r.ratio.toFixed(2)}x**`,
+    '',
+    `**Ratio (ours / bare node:http edge, accepted records/s): ${r.bareRatio.toFixed(2)}x**`,
     '',
   ].join('\n');
 }
@@ -342,7 +410,7 @@ export async function runPutRecordsBench(
     durationMs: options.durationMs ?? 10_000,
     warmupMs: options.warmupMs ?? 2_000,
     concurrency: options.concurrency ?? 4,
-    shards: options.shards ?? 4,
+    shards: options.shards ?? 200,
     recordsPerRequest: options.recordsPerRequest ?? 500,
     recordBytes: options.recordBytes ?? 1024,
   };
@@ -359,8 +427,12 @@ export async function runPutRecordsBench(
   log(
     `  ours:          ${fmt(ours.acceptedRecordsPerSecond)} records/s, ${fmt(ours.acceptedMiBPerSecond, 1)} MiB/s (${fmt(ours.throttledRecords)} throttled)`,
   );
+  const bare = await benchBare(settings, pool);
+  log(`  bare node:http: ${fmt(bare.acceptedRecordsPerSecond)} records/s`);
   const ratio = ours.acceptedRecordsPerSecond / kinesisLocal.acceptedRecordsPerSecond;
-  const result = { settings, ours, kinesisLocal, ratio };
+  const bareRatio = ours.acceptedRecordsPerSecond / bare.acceptedRecordsPerSecond;
+  log(`  ratio ours / bare: ${bareRatio.toFixed(2)}x`);
+  const result = { settings, ours, kinesisLocal, bare, ratio, bareRatio };
   const markdown = renderMarkdown(result);
   if (options.out !== false) {
     const out = options.out ?? RESULTS;
@@ -376,7 +448,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     .option('--duration <s>', 'measured seconds per target', '10')
     .option('--warmup <s>', 'warm-up seconds per target', '2')
     .option('--concurrency <n>', 'requests in flight', '4')
-    .option('--shards <n>', 'shards of the stream', '4')
+    .option('--shards <n>', 'shards of the stream', '200')
     .option('--out <file>', 'Markdown output', RESULTS)
     .parse();
   const o = program.opts<Record<string, string>>();

@@ -310,8 +310,13 @@ function structuralError(value: unknown): AwsError | undefined {
   return undefined;
 }
 
-/** Decoded byte length of a base64 string already checked by `checkBase64`. */
-function checkBase64(s: string): void {
+/**
+ * Decodes a base64 blob, or throws the SerializationException AWS answers for a string that is not
+ * canonical base64. Node's decoder skips characters outside the alphabet and stops at padding, so
+ * the decoded length tells valid input apart at no extra cost (a record's data is checked on every
+ * put); the precise search only runs to word the error.
+ */
+function decodeBase64(s: string): Buffer {
   const fail = (why: string) =>
     serialization(
       `'${s.length > 200 ? `${s.slice(0, 200)}...` : s}' can not be converted to a Blob: ${why}`,
@@ -319,9 +324,15 @@ function checkBase64(s: string): void {
   if (s.length % 4 !== 0) {
     throw fail(`Base64 encoded length is expected a multiple of 4 bytes but found: ${s.length}`);
   }
-  const bad = /[^A-Za-z0-9+/=]|=[^=]/.exec(s);
-  if (bad) throw fail(`Invalid Base64 character: '${bad[0][0]}'`);
   const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  const decoded = Buffer.from(s, 'base64');
+  if (
+    decoded.length !== (s.length / 4) * 3 - pad ||
+    /[^A-Za-z0-9+/]/.test(s.slice(-4, -pad || undefined))
+  ) {
+    const bad = /[^A-Za-z0-9+/=]|=[^=]/.exec(s);
+    if (bad) throw fail(`Invalid Base64 character: '${bad[0][0]}'`);
+  }
   if (pad > 0) {
     const c = s.charCodeAt(s.length - pad - 1);
     const v =
@@ -338,6 +349,7 @@ function checkBase64(s: string): void {
       throw fail('Invalid last non-pad Base64 character dectected');
     }
   }
+  return decoded;
 }
 
 /** Pass 1: types. Returns the request with blobs decoded and timestamps as Dates. */
@@ -368,10 +380,7 @@ function convert(value: unknown, m: Member): unknown {
       throw structuralError(value)!;
     case 'Blob':
       if (value instanceof Uint8Array) return value;
-      if (typeof value === 'string') {
-        checkBase64(value);
-        return Buffer.from(value, 'base64');
-      }
+      if (typeof value === 'string') return decodeBase64(value);
       if (typeof value === 'boolean')
         throw serialization('class java.lang.Boolean can not be converted to a Blob');
       if (typeof value === 'number')
@@ -449,6 +458,16 @@ function shown(value: unknown, m: Member): string {
 
 const MAX_ERRORS = 10;
 
+const regexes = new Map<string, RegExp>();
+function compiled(pattern: string): RegExp {
+  let r = regexes.get(pattern);
+  if (!r) {
+    r = new RegExp(`^(?:${pattern})$`);
+    regexes.set(pattern, r);
+  }
+  return r;
+}
+
 /** Pass 2: constraints, AWS's order, every violation (up to 10). */
 function checkMember(
   errors: string[],
@@ -472,7 +491,7 @@ function checkMember(
     fail(`Member must have value greater than or equal to ${m.min}`);
   if (m.max !== undefined && (value as number) > m.max)
     fail(`Member must have value less than or equal to ${m.max}`);
-  if (m.regex !== undefined && !new RegExp(`^(?:${m.regex})$`).test(value as string))
+  if (m.regex !== undefined && !compiled(m.regex).test(value as string))
     fail(`Member must satisfy regular expression pattern: ${m.regex}`);
   const length =
     m.type === 'Map' ? Object.keys(value as object).length : (value as { length: number }).length;
