@@ -365,6 +365,26 @@ export async function benchBare(
   }
 }
 
+/** One row from several rounds: totals, rates over the summed time, the worst p99. */
+function combine(rounds: TargetResult[]): TargetResult {
+  const sum = (f: (t: TargetResult) => number) => rounds.reduce((a, t) => a + f(t), 0);
+  const seconds = sum((t) => t.seconds);
+  const requests = sum((t) => t.requests);
+  return {
+    target: rounds[0]!.target,
+    requests,
+    seconds,
+    sentRecords: sum((t) => t.sentRecords),
+    acceptedRecords: sum((t) => t.acceptedRecords),
+    throttledRecords: sum((t) => t.throttledRecords),
+    failedRequests: sum((t) => t.failedRequests),
+    acceptedRecordsPerSecond: sum((t) => t.acceptedRecords) / seconds,
+    acceptedMiBPerSecond: sum((t) => t.acceptedMiBPerSecond * t.seconds) / seconds,
+    meanMs: sum((t) => t.meanMs * t.requests) / Math.max(1, requests),
+    p99Ms: Math.max(...rounds.map((t) => t.p99Ms)),
+  };
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', {
     minimumFractionDigits: digits,
@@ -387,6 +407,7 @@ function renderMarkdown(r: Omit<PutRecordsBenchResult, 'markdown'>): string {
       .join(' ')}`,
     `- Settings: ${s.recordsPerRequest} records of ${s.recordBytes} B per request, ${s.shards} shards, ${s.concurrency} requests in flight, ${s.warmupMs / 1000} s warm-up then ${s.durationMs / 1000} s measured per target; same @aws-sdk/client-kinesis client config (\`clientConfig({ endpoint })\`, HTTP/1.1 NodeHttpHandler) and the same pre-built batches for both.`,
     '- Ours runs in the benchmark process (client and server share one event loop); kinesis-local runs as a child process (`node node_modules/kinesis-local/main.js`, plain-HTTP port).',
+    '- Ours and the bare row alternate in 3 rounds of a third of the measured time each (each row sums its rounds), so that changes in the load of the shared machine weigh on both alike.',
     '- The bare row is a `node:http` server in the benchmark process that only reads each request, JSON-parses it, base64-decodes every record and answers a constant PutRecords response of the same shape: the physical limit of a Node edge on this machine, measured in the same run.',
     '- Ours enforces the per-shard write limit: its ManualClock is advanced 1 s before each request so that the limit is not what is measured; throttled records are reported. kinesis-local enforces no limit.',
     '',
@@ -423,11 +444,21 @@ export async function runPutRecordsBench(
   log(
     `  kinesis-local: ${fmt(kinesisLocal.acceptedRecordsPerSecond)} records/s, ${fmt(kinesisLocal.acceptedMiBPerSecond, 1)} MiB/s`,
   );
-  const ours = await benchOurs(settings, pool);
+  // Ours and the bare edge alternate in rounds, so that a change in the machine's load (it is
+  // shared) weighs on both alike; each row sums its rounds.
+  const rounds = 3;
+  const roundSettings = { ...settings, durationMs: settings.durationMs / rounds };
+  const oursRounds: TargetResult[] = [];
+  const bareRounds: TargetResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    oursRounds.push(await benchOurs(roundSettings, pool));
+    bareRounds.push(await benchBare(roundSettings, pool));
+  }
+  const ours = combine(oursRounds);
+  const bare = combine(bareRounds);
   log(
     `  ours:          ${fmt(ours.acceptedRecordsPerSecond)} records/s, ${fmt(ours.acceptedMiBPerSecond, 1)} MiB/s (${fmt(ours.throttledRecords)} throttled)`,
   );
-  const bare = await benchBare(settings, pool);
   log(`  bare node:http: ${fmt(bare.acceptedRecordsPerSecond)} records/s`);
   const ratio = ours.acceptedRecordsPerSecond / kinesisLocal.acceptedRecordsPerSecond;
   const bareRatio = ours.acceptedRecordsPerSecond / bare.acceptedRecordsPerSecond;
