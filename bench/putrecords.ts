@@ -181,9 +181,10 @@ async function startKinesisLocal(shards: number): Promise<KinesisLocal> {
       () => client.send(new ListStreamsCommand({})),
       died,
     );
+    // Creating 200 shards takes kinesis-local a while on a loaded machine.
     await waitFor(
       'the kinesis-local stream becoming ACTIVE',
-      30_000,
+      180_000,
       async () => {
         const s = await client.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
         if (s.StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error('not ACTIVE');
