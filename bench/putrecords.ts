@@ -146,6 +146,8 @@ async function startKinesisLocal(shards: number): Promise<KinesisLocal> {
       KINESIS_MOCK_PLAIN_PORT: String(plain),
       KINESIS_MOCK_TLS_PORT: String(tls),
       INITIALIZE_STREAMS: `${STREAM}:${shards}`,
+      // kinesis-mock's default account limit is 50 shards; the bench uses 200.
+      SHARD_LIMIT: String(Math.max(1000, shards)),
       CREATE_STREAM_DURATION: '0ms',
       LOG_LEVEL: 'ERROR',
       ROOT_LOG_LEVEL: 'ERROR',
