@@ -88,6 +88,7 @@ if (opts.tune) policies.push(...TUNINGS);
 const packageDir = await simulationPackage(opts.packageDir);
 async function simulateFile(file: string): Promise<TraceResult> {
   const trace = await readTrace(join(TRACE_DIR, file));
+  for (const w of trace.warnings) process.stderr.write(`warning: ${file}: ${w}\n`);
   const demand = demandSeries(trace, { peakMiBps: PEAK_MIBPS, recordKiB: RECORD_KIB });
   const runs: RunResult[] = [];
   for (const policy of policies) {

@@ -1,4 +1,10 @@
-import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteAlarmsCommand,
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
@@ -8,6 +14,7 @@ import {
   type Direction,
 } from '../src/autoscaler/alarm-contract.js';
 import type { ScalingConfig } from '../src/autoscaler/config.js';
+import type { ReconcileReport } from '../src/autoscaler/reconciler.js';
 import type { Outcome } from '../src/autoscaler/scaler.js';
 import type { ScalingLogEntry } from '../src/autoscaler/scaling-log.js';
 import { readScalingLog } from '../src/kit/scaling-log.js';
@@ -150,6 +157,31 @@ export function alarmEvent(
   };
 }
 
+/**
+ * Puts the stream's alarm in ALARM without running its actions, and returns the SNS event that
+ * CloudWatch would have sent for that state change: the scaling functions act only on an alarm that
+ * is in ALARM now, so a hand-made event must match the live alarm.
+ */
+export async function armedEvent(
+  t: E2ETarget,
+  stream: string,
+  direction: Direction,
+  messageId: string,
+) {
+  const name = alarmNames(stream)[direction];
+  const before = await alarmState(t, stream, direction);
+  await t.clients.cloudwatch.send(new DisableAlarmActionsCommand({ AlarmNames: [name] }));
+  await t.clients.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'e2e' }),
+  );
+  if (before?.ActionsEnabled !== false) {
+    await t.clients.cloudwatch.send(new EnableAlarmActionsCommand({ AlarmNames: [name] }));
+  }
+  const live = await alarmState(t, stream, direction);
+  const at = live?.StateTransitionedTimestamp ?? live?.StateUpdatedTimestamp;
+  return alarmEvent(t, stream, direction, messageId, at ? at.getTime() : t.now());
+}
+
 /** Invokes a scaling function synchronously with `event` and returns its outcomes. */
 export async function invokeScaler(
   t: E2ETarget,
@@ -166,4 +198,18 @@ export async function invokeScaler(
   const text = new TextDecoder().decode(out.Payload);
   if (out.FunctionError) throw new Error(`scaling function failed: ${text}`);
   return JSON.parse(text) as Outcome[];
+}
+
+/** Invokes the reconciler synchronously (as its schedule would) and returns its report. */
+export async function invokeReconciler(t: E2ETarget): Promise<ReconcileReport> {
+  const out = await t.lambda.send(
+    new InvokeCommand({
+      FunctionName: t.functionName('up').replace(/scaleUp$/, 'reconcile'),
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify({ source: 'aws.events' })),
+    }),
+  );
+  const text = new TextDecoder().decode(out.Payload);
+  if (out.FunctionError) throw new Error(`reconciler failed: ${text}`);
+  return JSON.parse(text) as ReconcileReport;
 }

@@ -1,12 +1,12 @@
-import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarmNames } from '../src/autoscaler/alarm-contract.js';
+import { alarmNames, readAlarmContract, rewriteAlarm } from '../src/autoscaler/alarm-contract.js';
 import { planLoad, runLoad } from '../src/kit/load.js';
 import { fire } from '../src/kit/subscription.js';
 import {
-  alarmEvent,
   alarmShardCounts,
+  armedEvent,
   alarmState,
   corruptShardCount,
   eventually,
@@ -127,7 +127,7 @@ describe(`end to end on ${targetName}`, { timeout: 900_000 }, () => {
     const outcomes = await invokeScaler(
       t,
       'down',
-      alarmEvent(t, name, 'down', `at-min-${t.now()}`, t.now()),
+      await armedEvent(t, name, 'down', `at-min-${t.now()}`),
     );
     expect(outcomes).toEqual([expect.objectContaining({ outcome: 'no-change', shardCount: 2 })]);
     expect(await openShards(t, name)).toBe(2);
@@ -149,7 +149,7 @@ describe(`end to end on ${targetName}`, { timeout: 900_000 }, () => {
 
   it('scales once when the same SNS message is delivered twice', async () => {
     const name = await stream('dup', 1, { minShards: 2 });
-    const event = alarmEvent(t, name, 'up', `dup-${t.now()}`, t.now());
+    const event = await armedEvent(t, name, 'up', `dup-${t.now()}`);
     const [first] = await invokeScaler(t, 'up', event);
     expect(first).toMatchObject({ outcome: 'scaled', targetShardCount: 2 });
     await waitShards(t, name, 2);
@@ -175,17 +175,9 @@ describe(`end to end on ${targetName}`, { timeout: 900_000 }, () => {
 
   it('re-arms an alarm fired while the stream is UPDATING, and scales on a later firing', async () => {
     const name = await stream('updating', 1, { minShards: 4 });
-    const [first] = await invokeScaler(
-      t,
-      'up',
-      alarmEvent(t, name, 'up', `u1-${t.now()}`, t.now()),
-    );
+    const [first] = await invokeScaler(t, 'up', await armedEvent(t, name, 'up', `u1-${t.now()}`));
     expect(first).toMatchObject({ outcome: 'scaled', targetShardCount: 2 });
-    const [busy] = await invokeScaler(
-      t,
-      'up',
-      alarmEvent(t, name, 'up', `u2-${t.now()}`, t.now() + 1),
-    );
+    const [busy] = await invokeScaler(t, 'up', await armedEvent(t, name, 'up', `u2-${t.now()}`));
     expect(busy!.outcome).toBe('rearmed');
     expect((await alarmState(t, name, 'up'))?.StateValue).toBe('INSUFFICIENT_DATA');
     await waitShards(t, name, 2);
@@ -198,9 +190,14 @@ describe(`end to end on ${targetName}`, { timeout: 900_000 }, () => {
   it('stops at 10 scalings in 24 hours and resumes a day later', async (ctx) => {
     skipUnless(ctx, t.noFastTime);
     const name = await stream('quota', 1);
-    // Without the scale-down alarm, only our firings scale the idle stream.
+    // With a scale-down alarm that can never fire (usage below -1; a deleted one would be
+    // recreated), only our firings scale the idle stream.
+    const down = (await alarmState(t, name, 'down'))!;
     await t.clients.cloudwatch.send(
-      new DeleteAlarmsCommand({ AlarmNames: [alarmNames(name).down] }),
+      new PutMetricAlarmCommand({
+        ...rewriteAlarm(down, readAlarmContract(down).shardCount),
+        Threshold: -1,
+      }),
     );
     // With no load, each scale-up adds one shard (at least n + 1).
     for (let shards = 2; shards <= 11; shards++) {
@@ -208,20 +205,12 @@ describe(`end to end on ${targetName}`, { timeout: 900_000 }, () => {
       await t.settle();
       await waitShards(t, name, shards);
     }
-    const [blocked] = await invokeScaler(
-      t,
-      'up',
-      alarmEvent(t, name, 'up', `q-${t.now()}`, t.now()),
-    );
+    const [blocked] = await invokeScaler(t, 'up', await armedEvent(t, name, 'up', `q-${t.now()}`));
     expect(blocked!.outcome).toBe('no-change');
     expect(blocked!.detail).toMatch(/daily quota used: 10 of 10/);
     expect(await scalingLog(t, name)).toHaveLength(10);
     await t.sleep(24 * 3600_000);
-    const [resumed] = await invokeScaler(
-      t,
-      'up',
-      alarmEvent(t, name, 'up', `q2-${t.now()}`, t.now()),
-    );
+    const [resumed] = await invokeScaler(t, 'up', await armedEvent(t, name, 'up', `q2-${t.now()}`));
     expect(resumed).toMatchObject({ outcome: 'scaled', shardCount: 11, targetShardCount: 12 });
   });
 
@@ -231,7 +220,7 @@ describe(`end to end on ${targetName}`, { timeout: 900_000 }, () => {
     const [outcome] = await invokeScaler(
       t,
       'up',
-      alarmEvent(t, name, 'up', `sync-${t.now()}`, t.now()),
+      await armedEvent(t, name, 'up', `sync-${t.now()}`),
     );
     expect(outcome!.outcome).toBe('repaired');
     expect(await alarmShardCounts(t, name)).toEqual({ up: 2, down: 2 });

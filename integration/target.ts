@@ -1,34 +1,6 @@
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { AwsClients } from '../src/aws/clients.js';
-import type { AutoscalerStack } from '../src/kit/stack.js';
-import type { Sleep } from '../src/kit/time.js';
+import { TARGETS, type E2ETarget, type TargetName } from './targets/types.js';
 
-export const TARGETS = ['embedded', 'endpoint', 'localstack', 'aws'] as const;
-export type TargetName = (typeof TARGETS)[number];
-
-/** What a scenario runs against; every target deploys the same packaged autoscaler. */
-export interface E2ETarget {
-  name: TargetName;
-  clients: AwsClients;
-  lambda: LambdaClient;
-  stack: AutoscalerStack;
-  /** Names the scaling functions of the deployed stack. */
-  functionName: (direction: 'up' | 'down') => string;
-  /** Why real load cannot fire alarms here, or undefined when CloudWatch evaluates math alarms. */
-  noAlarmEvaluation: string | undefined;
-  /** Why day-long scenarios cannot run here, or undefined when time is cheap. */
-  noFastTime: string | undefined;
-  sleep: Sleep;
-  now: () => number;
-  /** Longest a stream takes to reshard here; bounds the waits. */
-  reshardTimeoutMs: number;
-  /** Lets asynchronous deliveries (SNS -> Lambda) finish before asserting. */
-  settle: () => Promise<void>;
-  /** Lambda log lines, where the target can show them. */
-  lambdaLogs: () => string[];
-  uniqueName: (base: string) => string;
-  close: () => Promise<void>;
-}
+export { TARGETS, type E2ETarget, type TargetName } from './targets/types.js';
 
 export function chosenTarget(env: NodeJS.ProcessEnv = process.env): TargetName {
   const name = env.E2E_TARGET ?? 'embedded';
@@ -46,6 +18,8 @@ export async function openTarget(name: TargetName): Promise<E2ETarget> {
       return (await import('./targets/endpoint.js')).openEndpoint(
         process.env.AWS_ENDPOINT_URL || 'http://localhost:4566',
       );
+    case 'container':
+      return (await import('./targets/container.js')).openContainer();
     case 'localstack':
       return (await import('./targets/localstack.js')).openLocalStack();
     case 'aws':

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/kit/package.js';
-import type { E2ETarget } from '../target.js';
+import type { E2ETarget } from './types.js';
 import { connectTarget } from './connect.js';
 
 const run = promisify(execFile);

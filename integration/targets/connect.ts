@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { clientConfig, createClients, type AwsTarget } from '../../src/aws/clients.js';
 import { findAutoscaler } from '../../src/kit/stack.js';
 import { realSleep } from '../../src/kit/time.js';
-import type { E2ETarget, TargetName } from '../target.js';
+import type { E2ETarget, TargetName } from './types.js';
 
 /**
  * Connects to a deployed autoscaler: by default over the network in real time (a running endpoint,
@@ -22,6 +22,7 @@ export async function connectTarget(input: {
   time?: Pick<E2ETarget, 'sleep' | 'now' | 'settle'>;
   lambdaLogs?: () => string[];
   uniqueName?: (base: string) => string;
+  injectFault?: E2ETarget['injectFault'];
   close?: () => Promise<void>;
 }): Promise<E2ETarget> {
   const config = clientConfig(input.aws, input.env);
@@ -48,6 +49,7 @@ export async function connectTarget(input: {
     }),
     lambdaLogs: input.lambdaLogs ?? (() => []),
     uniqueName: input.uniqueName ?? ((base) => `kas-e2e-${base}-${suffix}`),
+    ...(input.injectFault ? { injectFault: input.injectFault } : {}),
     close: async () => {
       for (const c of Object.values(clients)) c.destroy();
       lambda.destroy();

@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/emulator/clock.js';
 import { Emulator } from '../../src/emulator/emulator.js';
 import { packageStage } from '../../src/kit/package.js';
 import { stackName } from '../../src/kit/stack.js';
-import type { E2ETarget } from '../target.js';
+import type { E2ETarget } from './types.js';
 import { connectTarget } from './connect.js';
 
 const RESHARDING_MS = 30_000;
@@ -30,7 +30,8 @@ export async function openEmbedded(): Promise<E2ETarget> {
     stage: 'local',
     noAlarmEvaluation: undefined,
     noFastTime: undefined,
-    reshardTimeoutMs: RESHARDING_MS * 3,
+    // A non-aligned reshard of a few shards runs several split/merge batches (see resharding.ts).
+    reshardTimeoutMs: RESHARDING_MS * 10,
     time: {
       sleep: (ms) => clock.advance(ms),
       now: () => clock.now(),
@@ -38,6 +39,7 @@ export async function openEmbedded(): Promise<E2ETarget> {
     },
     lambdaLogs: () => logs,
     uniqueName: (base) => `${base}-${++n}`,
+    injectFault: (service, durationMs) => void emulator.faults.inject(service, durationMs),
     close: () => emulator.stop(),
   });
 }

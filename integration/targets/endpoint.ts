@@ -1,5 +1,5 @@
-import { isEmbeddedEmulator } from '../../src/cli/commands/deploy.js';
-import type { E2ETarget } from '../target.js';
+import { isEmbeddedEmulator } from '../../src/kit/emulator.js';
+import type { E2ETarget } from './types.js';
 import { connectTarget } from './connect.js';
 
 /**

@@ -1,3 +1,4 @@
+import { InputError } from './errors.js';
 import type { MetricAlarm, MetricDataQuery, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 
 /**
@@ -14,8 +15,8 @@ export const SHARD_COUNT_QUERY_ID = 'shardCount';
 const MARKERS: Record<Direction, string> = { up: 'scale-up', down: 'scale-down' };
 const KINESIS_LOAD_METRICS = new Set(['IncomingBytes', 'IncomingRecords']);
 
-export class ContractError extends Error {
-  override readonly name = 'ContractError';
+export class ContractError extends InputError {
+  override name = 'ContractError';
 }
 
 export function directionOfAlarm(alarmName: string): Direction | undefined {

@@ -6,7 +6,13 @@ import {
   snsEvent,
   UP_ALARM,
 } from '../../test/fixtures/alarm-messages.js';
-import { MessageError, parseAlarmTime, parseSnsEvent } from './alarm-message.js';
+import {
+  EVENT_TIME_WINDOW,
+  eventTimeProblem,
+  MessageError,
+  parseAlarmTime,
+  parseSnsEvent,
+} from './alarm-message.js';
 
 const T = Date.parse('2026-03-02T10:17:44.775Z');
 
@@ -81,5 +87,41 @@ describe('parseAlarmTime', () => {
   });
   it('refuses dates without time', () => {
     expect(() => parseAlarmTime('2020-04-23')).toThrow(/not an ISO-8601/);
+  });
+});
+
+describe('strict alarm times (issue 11)', () => {
+  it.each([
+    ['2026-02-30T10:00:00.000+0000', /no day 30 in 2026-02/],
+    ['2025-02-29T10:00:00Z', /no day 29 in 2025-02/],
+    ['2026-13-01T10:00:00Z', /no month 13/],
+    ['2026-04-31T10:00:00Z', /no day 31/],
+    ['2026-03-02T24:00:00Z', /time of day out of range/],
+    ['2026-03-02T10:60:00Z', /time of day out of range/],
+    ['2026-03-02T10:00:00', /not an ISO-8601/],
+    ['2026-03-02T10:00:00+2500', /offset out of range/],
+    ['Mon, 02 Mar 2026 10:00:00 GMT', /not an ISO-8601/],
+  ])('rejects %s', (text, why) => {
+    expect(() => parseAlarmTime(text)).toThrow(MessageError);
+    expect(() => parseAlarmTime(text)).toThrow(why);
+  });
+
+  it('accepts a leap day and offsets with or without a colon', () => {
+    expect(parseAlarmTime('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
+    expect(parseAlarmTime('2026-03-02T12:00:00.5+02:00')).toBe(Date.UTC(2026, 2, 2, 10, 0, 0, 500));
+    expect(parseAlarmTime('2026-03-02T08:00:00.000-0200')).toBe(Date.UTC(2026, 2, 2, 10));
+  });
+});
+
+describe('eventTimeProblem', () => {
+  const now = Date.UTC(2026, 2, 2, 10);
+  it('accepts times inside the documented window', () => {
+    expect(eventTimeProblem(now, now)).toBeUndefined();
+    expect(eventTimeProblem(now - EVENT_TIME_WINDOW.maxAgeMs, now)).toBeUndefined();
+    expect(eventTimeProblem(now + EVENT_TIME_WINDOW.maxLeadMs, now)).toBeUndefined();
+  });
+  it('names times outside it', () => {
+    expect(eventTimeProblem(now + EVENT_TIME_WINDOW.maxLeadMs + 1, now)).toMatch(/in the future/);
+    expect(eventTimeProblem(now - EVENT_TIME_WINDOW.maxAgeMs - 1, now)).toMatch(/6 hours old/);
   });
 });

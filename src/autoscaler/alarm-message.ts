@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorMessage, InputError } from './errors.js';
 
 /**
  * Parsing of what SNS hands the scaling Lambdas. Only the fields the autoscaler relies on are
@@ -6,8 +7,8 @@ import { z } from 'zod';
  * live alarm is read with DescribeAlarms rather than trusted from the message.
  */
 
-export class MessageError extends Error {
-  override readonly name = 'MessageError';
+export class MessageError extends InputError {
+  override name = 'MessageError';
 }
 
 const snsRecordSchema = z.object({
@@ -65,16 +66,68 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+
 /**
- * CloudWatch writes `2020-04-23T21:17:44.775+0000`; ISO-8601 parsers need the colon in the offset.
+ * Parses an alarm timestamp strictly. CloudWatch writes `2020-04-23T21:17:44.775+0000` (no colon in
+ * the offset); ISO-8601 with `Z` or `+00:00` is accepted too. `Date.parse` alone is too lenient
+ * (it rolls `2026-02-30` over to March 2), so every field is range-checked against the calendar.
  */
 export function parseAlarmTime(value: string): number {
-  const normalised = value.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const ms = Date.parse(normalised);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(normalised) || Number.isNaN(ms)) {
-    throw new MessageError(`StateChangeTime ${JSON.stringify(value)} is not an ISO-8601 timestamp`);
+  const invalid = (why: string) =>
+    new MessageError(`StateChangeTime ${JSON.stringify(value)} ${why}`);
+  const m = ISO_TIMESTAMP.exec(value.trim());
+  if (!m) throw invalid('is not an ISO-8601 timestamp');
+  const [, y, mo, d, h, mi, sec, frac = '', zone] = m;
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, sec].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12) throw invalid(`has no month ${month}`);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) throw invalid(`has no day ${day} in ${y}-${mo}`);
+  if (hour > 23 || minute > 59 || second > 59) throw invalid('has a time of day out of range');
+  let ms = Date.UTC(
+    year,
+    month - 1,
+    day,
+    hour,
+    minute,
+    second,
+    Number(frac.padEnd(3, '0').slice(0, 3)),
+  );
+  if (zone !== 'Z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone!)!;
+    const offsetMinutes = Number(z[2]) * 60 + Number(z[3]);
+    if (Number(z[2]) > 23 || Number(z[3]) > 59) throw invalid('has an offset out of range');
+    ms -= (z[1] === '+' ? 1 : -1) * offsetMinutes * 60_000;
   }
   return ms;
+}
+
+/**
+ * How far a message's StateChangeTime may be from now (the services' clock). Older than six hours
+ * is older than any delivery Lambda makes (six hours is the longest an async event is kept); more
+ * than five minutes ahead is beyond the clock skew AWS itself tolerates in signed requests. Either
+ * way the message was not sent by CloudWatch for a state change it still holds.
+ */
+export const EVENT_TIME_WINDOW = { maxAgeMs: 6 * 3600_000, maxLeadMs: 5 * 60_000 } as const;
+
+/** Why an event time is outside the window around `now`, or undefined when it is inside. */
+export function eventTimeProblem(eventTime: number, now: number): string | undefined {
+  const iso = new Date(eventTime).toISOString();
+  if (eventTime > now + EVENT_TIME_WINDOW.maxLeadMs) {
+    return `StateChangeTime ${iso} is in the future (now is ${new Date(now).toISOString()}); more than ${EVENT_TIME_WINDOW.maxLeadMs / 60_000} minutes ahead is not a real state change`;
+  }
+  if (eventTime < now - EVENT_TIME_WINDOW.maxAgeMs) {
+    return `StateChangeTime ${iso} is more than ${EVENT_TIME_WINDOW.maxAgeMs / 3600_000} hours old (now is ${new Date(now).toISOString()}); no delivery is that late`;
+  }
+  return undefined;
 }
 
 export function parseAlarmMessage(
@@ -135,7 +188,7 @@ export function parseSnsEvent(event: unknown): {
     try {
       events.push(parseAlarmMessage(Message, { messageId: MessageId, topicArn: TopicArn }));
     } catch (err) {
-      rejected.push({ index, messageId: MessageId, error: (err as Error).message });
+      rejected.push({ index, messageId: MessageId, error: errorMessage(err) });
     }
   });
   return { events, rejected };

@@ -1,3 +1,4 @@
+import { InputError } from './errors.js';
 import { z } from 'zod';
 
 /** Kinesis's own ceiling on open shards in one stream. */
@@ -25,6 +26,14 @@ export interface ScalingConfig {
   scaleUpLookbackMinutes: number;
   /** Minutes of metrics that size a scale-down; longer, so a brief lull does not shrink the stream. */
   scaleDownLookbackMinutes: number;
+  /** Lever: lower the target for streams whose history shows fast growth (targetUtilization is the ceiling). */
+  headroom: boolean;
+  /** Lever: size for the peak the same hours of previous days predict, up and down. */
+  forecast: boolean;
+  /** Minutes ahead the seasonal forecast covers. */
+  forecastMinutes: number;
+  /** Lever: plan the 10 daily UpdateShardCount calls against the day's predicted peak. */
+  budget: boolean;
 }
 
 export interface ServiceConfig {
@@ -40,6 +49,10 @@ export const DEFAULT_SCALING: ScalingConfig = {
   targetUtilization: 0.5,
   scaleUpLookbackMinutes: 5,
   scaleDownLookbackMinutes: 60,
+  headroom: true,
+  forecast: true,
+  forecastMinutes: 120,
+  budget: true,
 };
 
 /** Stream tags that override the defaults for one stream. */
@@ -50,6 +63,10 @@ export const TAGS = {
   targetUtilization: 'kinesis-autoscaler:target-utilization',
   scaleUpLookbackMinutes: 'kinesis-autoscaler:scale-up-lookback-minutes',
   scaleDownLookbackMinutes: 'kinesis-autoscaler:scale-down-lookback-minutes',
+  headroom: 'kinesis-autoscaler:headroom',
+  forecast: 'kinesis-autoscaler:forecast',
+  forecastMinutes: 'kinesis-autoscaler:forecast-minutes',
+  budget: 'kinesis-autoscaler:budget',
 } as const satisfies Record<keyof ScalingConfig, string>;
 
 export const ENV = {
@@ -59,6 +76,10 @@ export const ENV = {
   targetUtilization: 'TARGET_UTILIZATION',
   scaleUpLookbackMinutes: 'SCALE_UP_LOOKBACK_MINUTES',
   scaleDownLookbackMinutes: 'SCALE_DOWN_LOOKBACK_MINUTES',
+  headroom: 'HEADROOM',
+  forecast: 'FORECAST',
+  forecastMinutes: 'FORECAST_MINUTES',
+  budget: 'BUDGET',
 } as const satisfies Record<keyof ScalingConfig, string>;
 
 const shards = z.coerce
@@ -71,6 +92,16 @@ const minutes = z.coerce
   .int('must be a whole number of minutes')
   .min(1, 'must be at least 1')
   .max(1440, 'must be at most 1440 (24 hours)');
+/** A lever is on or off; tags are strings, so the usual spellings of both are accepted. */
+const lever = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(
+    z.enum(['true', 'false', 'on', 'off', 'yes', 'no', '1', '0'], {
+      error: 'must be on or off (true/false)',
+    }),
+  )
+  .transform((v) => v === 'true' || v === 'on' || v === 'yes' || v === '1');
 const fieldSchemas: { [K in keyof ScalingConfig]: z.ZodType<ScalingConfig[K]> } = {
   policy: z.enum(POLICIES, { error: `must be one of ${POLICIES.join(', ')}` }),
   minShards: shards,
@@ -81,10 +112,14 @@ const fieldSchemas: { [K in keyof ScalingConfig]: z.ZodType<ScalingConfig[K]> } 
     .max(1, 'must be at most 1 (100% of shard capacity)'),
   scaleUpLookbackMinutes: minutes,
   scaleDownLookbackMinutes: minutes,
+  headroom: lever,
+  forecast: lever,
+  forecastMinutes: minutes,
+  budget: lever,
 };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends InputError {
+  override name = 'ConfigError';
 }
 
 /**

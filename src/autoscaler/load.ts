@@ -64,3 +64,27 @@ export function summarizeLoad(load: readonly MinuteLoad[], shards: number): Load
     throttledRecords: throttled,
   };
 }
+
+/**
+ * A coarse sample of the stream's history (5-minute sums by default): what the seasonal forecast
+ * and the learned headroom read, over days rather than the alarm's minutes.
+ */
+export interface PeriodLoad {
+  /** Epoch ms of the period's start. */
+  timestamp: number;
+  /** Accepted bytes in the period. */
+  bytes: number;
+  /** Accepted records in the period. */
+  records: number;
+  /** Throttled records in the period. */
+  throttledRecords: number;
+}
+
+/**
+ * Average demand over a period in shards: how many shards it fills at 100% (accepted plus
+ * throttled, so a throttled stream's history does not under-state what producers wanted).
+ */
+export function demandShards(p: PeriodLoad, periodSeconds: number): number {
+  const d = demandOf(p);
+  return utilization(d.bytes, d.records, 1, periodSeconds);
+}

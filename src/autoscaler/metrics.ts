@@ -3,7 +3,8 @@ import {
   type CloudWatchClient,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
-import type { MinuteLoad } from './load.js';
+import type { DemandHistory } from './forecast.js';
+import { demandShards, type MinuteLoad, type PeriodLoad } from './load.js';
 
 const MINUTE_MS = 60_000;
 
@@ -30,6 +31,18 @@ export async function fetchLoad(
   minutes: number,
 ): Promise<MinuteLoad[]> {
   const { start, end } = lookbackWindow(at, minutes);
+  return fetchPeriods(cloudwatch, streamName, start, end, 60);
+}
+
+/** The three write series summed per period over [start, end), zero-filled, with one call (plus pages). */
+async function fetchPeriods(
+  cloudwatch: CloudWatchClient,
+  streamName: string,
+  start: number,
+  end: number,
+  periodSeconds: number,
+): Promise<PeriodLoad[]> {
+  const periodMs = periodSeconds * 1000;
   const queries: MetricDataQuery[] = Object.entries(SERIES).map(([id, metricName]) => ({
     Id: id,
     ReturnData: true,
@@ -39,13 +52,13 @@ export async function fetchLoad(
         MetricName: metricName,
         Dimensions: [{ Name: 'StreamName', Value: streamName }],
       },
-      Period: 60,
+      Period: periodSeconds,
       Stat: 'Sum',
     },
   }));
-  const byMinute = new Map<number, MinuteLoad>();
-  for (let t = start; t < end; t += MINUTE_MS) {
-    byMinute.set(t, { timestamp: t, bytes: 0, records: 0, throttledRecords: 0 });
+  const byPeriod = new Map<number, PeriodLoad>();
+  for (let t = start; t < end; t += periodMs) {
+    byPeriod.set(t, { timestamp: t, bytes: 0, records: 0, throttledRecords: 0 });
   }
   let nextToken: string | undefined;
   do {
@@ -69,11 +82,47 @@ export async function fetchLoad(
               : undefined;
       if (!field) continue;
       (result.Timestamps ?? []).forEach((ts, i) => {
-        const minute = byMinute.get(Math.floor(new Date(ts).getTime() / MINUTE_MS) * MINUTE_MS);
-        if (minute) minute[field] += result.Values?.[i] ?? 0;
+        const t = new Date(ts).getTime();
+        const slot = byPeriod.get(start + Math.floor((t - start) / periodMs) * periodMs);
+        if (slot) slot[field] += result.Values?.[i] ?? 0;
       });
     }
     nextToken = page.NextToken;
   } while (nextToken);
-  return [...byMinute.values()];
+  return [...byPeriod.values()];
+}
+
+/** Days of history the seasonal forecast and the learned headroom read (a week, plus a day). */
+export const HISTORY_DAYS = 8;
+/**
+ * History is read at 5-minute sums: CloudWatch keeps them 63 days (1-minute data only 15), and
+ * 8 days of them are 2,304 points per metric, one GetMetricData call.
+ */
+export const HISTORY_PERIOD_SECONDS = 300;
+
+/**
+ * The stream's demand per 5-minute period over the days before the alarm, in shards (accepted plus
+ * throttled writes, as a share of one shard's capacity). The window ends at the last whole period
+ * before `at`; periods with no datapoint count as zero.
+ */
+export async function fetchHistory(
+  cloudwatch: CloudWatchClient,
+  streamName: string,
+  at: number,
+  days = HISTORY_DAYS,
+  periodSeconds = HISTORY_PERIOD_SECONDS,
+): Promise<DemandHistory> {
+  const periodMs = periodSeconds * 1000;
+  const end = Math.floor(at / periodMs) * periodMs;
+  const start = end - days * 86_400_000;
+  const periods = await fetchPeriods(cloudwatch, streamName, start, end, periodSeconds);
+  // Periods before the stream's first datapoint are unknown, not idle: a stream created yesterday
+  // has no week of quiet nights to learn from.
+  const first = periods.findIndex((p) => p.bytes > 0 || p.records > 0 || p.throttledRecords > 0);
+  const known = first < 0 ? [] : periods.slice(first);
+  return {
+    start: known[0]?.timestamp ?? end,
+    periodMs,
+    shards: known.map((p) => demandShards(p, periodSeconds)),
+  };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCALING, type ScalingConfig } from './config.js';
 import { applyLimits } from './limits.js';
 import { SHARD_BYTES_PER_SECOND, type MinuteLoad } from './load.js';
+import type { DemandHistory } from './forecast.js';
 import { decide } from './policy.js';
 
 const MiB = SHARD_BYTES_PER_SECOND;
@@ -152,5 +153,84 @@ describe('applyLimits', () => {
       operationsInLast24h: 0,
     });
     expect(r).toMatchObject({ allowed: true, target: 10000 });
+  });
+});
+
+describe('ours with history (levers)', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  const NOW = 100 * DAY;
+  /** Eight days of 5-minute demand (shards): busy 09:00-17:00 at `busy`, else `quiet`. */
+  function office(busy: number, quiet: number): DemandHistory {
+    const start = NOW - 8 * DAY;
+    const shards: number[] = [];
+    for (let t = start; t < NOW; t += 300_000) {
+      const h = Math.floor((t % DAY) / HOUR);
+      shards.push(h >= 9 && h < 17 ? busy : quiet);
+    }
+    return { start, periodMs: 300_000, shards };
+  }
+  /** The history as seen at `at`, and a decision then. */
+  function at(
+    hour: number,
+    history: DemandHistory,
+    args: {
+      direction: 'up' | 'down';
+      n: number;
+      us: number[];
+      ops?: number;
+      over?: Partial<ScalingConfig>;
+    },
+  ) {
+    const now = NOW - DAY + hour * HOUR;
+    const seen = { ...history, shards: history.shards.slice(0, (now - history.start) / 300_000) };
+    return decide({
+      direction: args.direction,
+      currentShards: args.n,
+      load: minutes(args.n, args.us),
+      config: cfg(args.over),
+      operationsInLast24h: args.ops ?? 0,
+      context: { now, history: seen },
+    });
+  }
+  const day = office(12, 2);
+
+  it.each`
+    case                                                     | hour    | direction | n     | us        | ops  | over                                  | action     | target       | rule
+    ${'up before the morning ramp: sized for the forecast'}  | ${8.5}  | ${'up'}   | ${4}  | ${[0.8]}  | ${0} | ${{}}                                 | ${'scale'} | ${8}         | ${'forecast'}
+    ${'same, forecast off: sized for the load only'}         | ${8.5}  | ${'up'}   | ${4}  | ${[0.8]}  | ${0} | ${{ forecast: false }}                | ${'scale'} | ${7}         | ${'load'}
+    ${'down at 17:30 into an evening trough: allowed'}       | ${17.5} | ${'down'} | ${24} | ${[0.1]}  | ${0} | ${{}}                                 | ${'scale'} | ${12}        | ${'load'}
+    ${'down at 07:30 before the ramp: held by the forecast'} | ${7.5}  | ${'down'} | ${24} | ${[0.1]}  | ${0} | ${{}}                                 | ${'none'}  | ${undefined} | ${'forecast'}
+    ${'same, forecast off: scales down'}                     | ${7.5}  | ${'down'} | ${24} | ${[0.1]}  | ${0} | ${{ forecast: false }}                | ${'scale'} | ${12}        | ${'load'}
+    ${'down that leaves too few calls for the day: held'}    | ${20}   | ${'down'} | ${24} | ${[0.05]} | ${7} | ${{}}                                 | ${'none'}  | ${undefined} | ${'budget'}
+    ${'same, budget off: scales down'}                       | ${20}   | ${'down'} | ${24} | ${[0.05]} | ${7} | ${{ budget: false }}                  | ${'scale'} | ${12}        | ${'forecast'}
+    ${'up with few calls left: stretched to reach the peak'} | ${21}   | ${'up'}   | ${4}  | ${[0.6]}  | ${7} | ${{ headroom: false }}                | ${'scale'} | ${6}         | ${'budget'}
+    ${'same, budget off: the minimum'}                       | ${21}   | ${'up'}   | ${4}  | ${[0.6]}  | ${7} | ${{ headroom: false, budget: false }} | ${'scale'} | ${5}         | ${'load'}
+    ${'a small step down is not worth a call'}               | ${20}   | ${'down'} | ${10} | ${[0.4]}  | ${0} | ${{ forecast: false }}                | ${'none'}  | ${undefined} | ${'hold'}
+  `('$case', ({ hour, direction, n, us, ops, over, action, target, rule }) => {
+    const d = at(hour, day, { direction, n, us, ops, over });
+    expect(d.explanation.rule).toBe(rule);
+    expect(d.action).toBe(action);
+    if (d.action === 'scale') expect(d.target).toBe(target);
+  });
+
+  it('learns a lower target on a stream that jumps, unless headroom is off', () => {
+    // Every hour demand jumps from 2 to 8 shards within one 5-minute period.
+    const start = NOW - 8 * DAY;
+    const shards: number[] = [];
+    for (let i = 0; i < 8 * 288; i++) shards.push(i % 12 < 6 ? 2 : 8);
+    const jumpy = { start, periodMs: 300_000, shards };
+    const on = at(12, jumpy, { direction: 'up', n: 4, us: [0.8], over: { forecast: false } });
+    const off = at(12, jumpy, {
+      direction: 'up',
+      n: 4,
+      us: [0.8],
+      over: { forecast: false, headroom: false },
+    });
+    expect(on.explanation.growth).toBeCloseTo(4);
+    expect(on.explanation.target).toBeCloseTo(0.3);
+    expect(on).toMatchObject({ action: 'scale', target: 8 });
+    expect(off.explanation.target).toBe(DEFAULT_SCALING.targetUtilization);
+    expect(off).toMatchObject({ action: 'scale', target: 7 });
   });
 });

@@ -1,7 +1,20 @@
 import type { Direction } from './alarm-contract.js';
-import type { ScalingConfig } from './config.js';
+import { SCALING_OPERATIONS_PER_DAY, type ScalingConfig } from './config.js';
+import { downAffordable, upTarget } from './budget.js';
+import { forecastPeak, type DemandHistory } from './forecast.js';
+import { learnHeadroom } from './headroom.js';
 import { applyLimits } from './limits.js';
 import { summarizeLoad, type LoadSummary, type MinuteLoad } from './load.js';
+
+/**
+ * What the policy knows beyond the alarm's minutes: when it is deciding (the alarm's state-change
+ * time, never the wall clock) and the stream's coarse history over the previous days.
+ */
+export interface PolicyContext {
+  now: number;
+  /** Demand per history period, ending at `now`; absent when no lever needs it. */
+  history?: DemandHistory;
+}
 
 export interface PolicyInput {
   direction: Direction;
@@ -10,6 +23,34 @@ export interface PolicyInput {
   load: readonly MinuteLoad[];
   config: ScalingConfig;
   operationsInLast24h: number;
+  context?: PolicyContext;
+}
+
+/** The rule that set the desired shard count. */
+export type Rule =
+  | 'load' // the peak of the alarm's minutes, sized for the target
+  | 'throttled' // the peak with throttled records added back
+  | 'forecast' // the peak the same hours of previous days predict
+  | 'budget' // a scale-up stretched, or a scale-down held, to keep calls for the day's peak
+  | 'hold' // throttling seen, or too small a step to spend a call on
+  | 'peer'; // seed or double-halve
+
+/** Every input and intermediate figure behind a decision, for the log line and the scaling log. */
+export interface Explanation {
+  rule: Rule;
+  /** Peak demand over the alarm's minutes, in shards. */
+  demandShards: number;
+  /** Utilisation sized for, and the 5-minute growth it was learned from (1 = not learned). */
+  target: number;
+  growth: number;
+  /** Forecast peak over the horizon in shards, and the previous days it came from. */
+  forecastShards?: number;
+  forecastDays?: number;
+  /** Shards the predicted peak of the next 24 hours needs (budget lever). */
+  dayPeakShards?: number;
+  /** UpdateShardCount calls used in the last 24 hours, and how many this decision keeps free. */
+  callsUsed: number;
+  callsReserved?: number;
 }
 
 export type Decision =
@@ -20,8 +61,16 @@ export type Decision =
       reason: string;
       load: LoadSummary;
       boundBy: string[];
+      explanation: Explanation;
     }
-  | { action: 'none'; desired: number; reason: string; load: LoadSummary; boundBy: string[] };
+  | {
+      action: 'none';
+      desired: number;
+      reason: string;
+      load: LoadSummary;
+      boundBy: string[];
+      explanation: Explanation;
+    };
 
 /**
  * The peers' rules, reproduced for comparison in simulations. Neither looks at throttling.
@@ -40,49 +89,147 @@ function peerDesired(
   return Math.max(Math.ceil(n / 2), Math.ceil(2 * load.peakUtilization * n - 1e-9));
 }
 
-/** The shard count the load calls for, before limits. */
+/** A scale-down must shed at least this share of the shards to be worth one of the day's calls. */
+export const MIN_SCALE_DOWN_STEP = 0.25;
+const HOUR_MS = 3_600_000;
+
+function sized(shards: number, target: number): number {
+  return Math.max(1, Math.ceil(shards / target - 1e-9));
+}
+
+/** The shard count the load calls for, before limits, and why. */
 export function desiredShards(
-  input: Pick<PolicyInput, 'direction' | 'currentShards' | 'config'>,
+  input: Pick<
+    PolicyInput,
+    'direction' | 'currentShards' | 'config' | 'operationsInLast24h' | 'context'
+  >,
   load: LoadSummary,
 ): {
   desired: number;
   reason: string;
+  explanation: Explanation;
 } {
   const n = input.currentShards;
-  const target = input.config.targetUtilization;
-  if (input.config.policy !== 'ours') {
-    const desired = peerDesired(input.config.policy, input.direction, n, load);
+  const cfg = input.config;
+  const used = input.operationsInLast24h;
+  if (cfg.policy !== 'ours') {
+    const desired = peerDesired(cfg.policy, input.direction, n, load);
     return {
       desired,
-      reason: `${input.config.policy} policy; peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min`,
+      reason: `${cfg.policy} policy; peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min`,
+      explanation: {
+        rule: 'peer',
+        demandShards: round(n * load.peakUtilization),
+        target: cfg.targetUtilization,
+        growth: 1,
+        callsUsed: used,
+      },
     };
   }
-  if (input.direction === 'up') {
-    const throttled = load.throttledRecords > 0;
-    const demand = throttled ? load.peakDemandUtilization : load.peakUtilization;
-    const byLoad = Math.ceil((n * demand) / target - 1e-9);
-    const desired = Math.max(n + 1, byLoad);
-    const reason = throttled
-      ? `${load.throttledRecords} records throttled; estimated peak demand ${pct(demand)} of ${n} shards, sized for ${pct(target)}`
-      : `peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min, sized for ${pct(target)}`;
-    return { desired, reason };
+  const history = input.context?.history;
+  const now = input.context?.now;
+  const headroom =
+    cfg.headroom && history
+      ? learnHeadroom(history, cfg.targetUtilization)
+      : { target: cfg.targetUtilization, growth: 1, samples: 0 };
+  const target = headroom.target;
+  const throttled = load.throttledRecords > 0;
+  const demand = n * (throttled ? load.peakDemandUtilization : load.peakUtilization);
+  const fc =
+    cfg.forecast && history && now !== undefined
+      ? forecastPeak(history, now, cfg.forecastMinutes * 60_000)
+      : undefined;
+  const explanation: Explanation = {
+    rule: throttled ? 'throttled' : 'load',
+    demandShards: round(demand),
+    target: round(target),
+    growth: round(headroom.growth),
+    callsUsed: used,
+  };
+  if (fc?.peak !== undefined) {
+    explanation.forecastShards = round(fc.peak);
+    explanation.forecastDays = fc.days;
   }
-  if (load.throttledRecords > 0) {
+  // The day's predicted peak, for the budget. Only a forecast will do: the last 24 hours' peak
+  // may be a one-off burst, and budgeting for its return holds a stream large for a day.
+  if (cfg.budget && fc?.peak !== undefined && history && now !== undefined) {
+    const day = forecastPeak(history, now, 24 * HOUR_MS).peak;
+    if (day !== undefined) explanation.dayPeakShards = sized(day, cfg.targetUtilization);
+  }
+  // While demand is within what history predicts for the next hours, the forecast sizes the
+  // stream, at the configured target: it already holds the growth it predicts. Demand above the
+  // forecast is growth nobody predicted, and the learned headroom sizes it from the current level.
+  const forecastCovers = fc?.peak !== undefined && demand <= fc.peak;
+  if (forecastCovers) explanation.rule = 'forecast';
+  const need = forecastCovers ? sized(fc.peak!, cfg.targetUtilization) : sized(demand, target);
+
+  if (input.direction === 'up') {
+    let desired = Math.max(n + 1, need);
+    if (explanation.dayPeakShards !== undefined) {
+      const stretched = upTarget({ used, peakShards: explanation.dayPeakShards }, n, desired);
+      if (stretched > desired) {
+        desired = stretched;
+        explanation.rule = 'budget';
+      }
+    }
+    return { desired, reason: describe(explanation, input.direction, n), explanation };
+  }
+  if (throttled) {
+    explanation.rule = 'hold';
     return {
       desired: n,
       reason: `${load.throttledRecords} records were throttled in the last ${load.minutes} min; not scaling down`,
+      explanation,
     };
   }
-  const desired = Math.max(1, Math.ceil((n * load.peakUtilization) / target - 1e-9));
-  return {
-    desired,
-    reason: `peak usage ${pct(load.peakUtilization)} of ${n} shards over ${load.minutes} min, sized for ${pct(target)}`,
-  };
+  let desired = need;
+  if (desired < n && desired > Math.floor(n * (1 - MIN_SCALE_DOWN_STEP))) {
+    explanation.rule = 'hold';
+    return {
+      desired: n,
+      reason: `${describe(explanation, input.direction, n)}; ${desired} shards is less than ${pct(MIN_SCALE_DOWN_STEP)} below ${n}, not worth a call`,
+      explanation,
+    };
+  }
+  if (desired < n && explanation.dayPeakShards !== undefined) {
+    const afford = downAffordable({ used, peakShards: explanation.dayPeakShards }, desired);
+    explanation.callsReserved = afford.needed;
+    if (!afford.ok) {
+      explanation.rule = 'budget';
+      desired = n;
+      return {
+        desired,
+        reason: `${describe(explanation, input.direction, n)}; scaling down would leave ${afford.left} of ${SCALING_OPERATIONS_PER_DAY} calls, ${afford.needed} are needed to reach the day's predicted peak of ${explanation.dayPeakShards} shards`,
+        explanation,
+      };
+    }
+  }
+  return { desired, reason: describe(explanation, input.direction, n), explanation };
+}
+
+/** One readable line: the rule, then the figures it weighed. */
+function describe(e: Explanation, direction: Direction, n: number): string {
+  const parts = [
+    `[${e.rule}] ${direction === 'up' ? 'peak demand' : 'peak usage'} ${e.demandShards} shards of ${n}`,
+  ];
+  if (e.forecastShards !== undefined) {
+    parts.push(`forecast ${e.forecastShards} (${e.forecastDays} days)`);
+  }
+  parts.push(
+    `sized for ${pct(e.target)}${e.growth > 1 ? ` (5-min growth x${e.growth.toFixed(2)})` : ''}`,
+  );
+  if (e.dayPeakShards !== undefined) parts.push(`day's peak needs ${e.dayPeakShards}`);
+  parts.push(`${e.callsUsed}/${SCALING_OPERATIONS_PER_DAY} calls used`);
+  return parts.join(', ');
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 export function decide(input: PolicyInput): Decision {
   const load = summarizeLoad(input.load, input.currentShards);
-  const { desired, reason } = desiredShards(input, load);
+  const { desired, reason, explanation } = desiredShards(input, load);
   const limited = applyLimits({
     direction: input.direction,
     currentShards: input.currentShards,
@@ -97,6 +244,7 @@ export function decide(input: PolicyInput): Decision {
       reason: `${reason}; ${limited.reason}`,
       load,
       boundBy: limited.boundBy,
+      explanation,
     };
   }
   const bounds = limited.boundBy.length > 0 ? ` (bound by ${limited.boundBy.join(', ')})` : '';
@@ -107,6 +255,7 @@ export function decide(input: PolicyInput): Decision {
     reason: `${reason}: ${input.currentShards} -> ${limited.target} shards${bounds}`,
     load,
     boundBy: limited.boundBy,
+    explanation,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -54,7 +55,12 @@ interface World {
   usage: number;
   throttledPerMinute: number;
   updateError?: Error;
+  /** Applied, then the response is lost and the SDK's retry sees this error. */
+  updateLostWith?: Error;
   putAlarmFailures: number;
+  putAlarmError?: Error;
+  /** The services' clock. */
+  now: number;
   calls: {
     update: number[];
     putAlarm: PutMetricAlarmInput[];
@@ -77,8 +83,14 @@ function alarmsFor(shards: number): Map<string, MetricAlarm> {
     scaleDownTopicArn: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-down-dev',
   });
   return new Map([
-    [pair.up.AlarmName!, { ...pair.up, StateValue: 'ALARM' }],
-    [pair.down.AlarmName!, { ...pair.down, StateValue: 'OK' }],
+    [
+      pair.up.AlarmName!,
+      { ...pair.up, StateValue: 'ALARM', StateTransitionedTimestamp: new Date(EVENT_MS) },
+    ],
+    [
+      pair.down.AlarmName!,
+      { ...pair.down, StateValue: 'OK', StateTransitionedTimestamp: new Date(EVENT_MS - 3600_000) },
+    ],
   ]);
 }
 
@@ -114,6 +126,10 @@ function install(): void {
     if (world.updateError) throw world.updateError;
     world.calls.update.push(input.TargetShardCount);
     world.shards = input.TargetShardCount;
+    if (world.updateLostWith) {
+      world.status = 'UPDATING';
+      throw world.updateLostWith;
+    }
     return { CurrentShardCount: world.shards, TargetShardCount: input.TargetShardCount };
   });
   cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
@@ -122,6 +138,7 @@ function install(): void {
     ),
   }));
   cloudwatch.on(PutMetricAlarmCommand).callsFake((input: PutMetricAlarmInput) => {
+    if (world.putAlarmError) throw world.putAlarmError;
     if (world.putAlarmFailures > 0) {
       world.putAlarmFailures--;
       throw Object.assign(new Error('Rate exceeded'), {
@@ -130,15 +147,23 @@ function install(): void {
       });
     }
     world.calls.putAlarm.push(input);
-    const old = world.alarms.get(input.AlarmName!)!;
-    world.alarms.set(input.AlarmName!, { ...input, StateValue: old.StateValue } as MetricAlarm);
+    const old = world.alarms.get(input.AlarmName!);
+    // A new alarm starts in INSUFFICIENT_DATA; an updated one keeps its state.
+    world.alarms.set(input.AlarmName!, {
+      ...input,
+      StateValue: old?.StateValue ?? 'INSUFFICIENT_DATA',
+      StateTransitionedTimestamp: old?.StateTransitionedTimestamp ?? new Date(world.now),
+    } as MetricAlarm);
     return {};
   });
   cloudwatch
     .on(SetAlarmStateCommand)
     .callsFake((input: { AlarmName: string; StateValue: string }) => {
       world.calls.rearmed.push(input.AlarmName);
-      world.alarms.get(input.AlarmName)!.StateValue = input.StateValue as MetricAlarm['StateValue'];
+      const alarm = world.alarms.get(input.AlarmName)!;
+      if (alarm.StateValue !== input.StateValue)
+        alarm.StateTransitionedTimestamp = new Date(world.now);
+      alarm.StateValue = input.StateValue as MetricAlarm['StateValue'];
       return {};
     });
   cloudwatch.on(DisableAlarmActionsCommand).callsFake((input: { AlarmNames: string[] }) => {
@@ -181,9 +206,33 @@ function install(): void {
     return {};
   });
   dynamo.on(DeleteCommand).callsFake((input: { Key: { scaling_datetime: string } }) => {
-    world.log = world.log.filter((e) => e.scaling_datetime !== input.Key.scaling_datetime);
+    const row = world.log.find((e) => e.scaling_datetime === input.Key.scaling_datetime);
+    if (row?.status !== 'pending') {
+      throw Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+      });
+    }
+    world.log = world.log.filter((e) => e !== row);
     return {};
   });
+  dynamo
+    .on(UpdateCommand)
+    .callsFake(
+      (input: {
+        Key: { scaling_datetime: string };
+        ExpressionAttributeValues: { ':done': 'done'; ':by': 'response' | 'state' };
+      }) => {
+        const row = world.log.find((e) => e.scaling_datetime === input.Key.scaling_datetime);
+        if (!row) {
+          throw Object.assign(new Error('The conditional request failed'), {
+            name: 'ConditionalCheckFailedException',
+          });
+        }
+        row.status = 'done';
+        row.confirmed_by = input.ExpressionAttributeValues[':by'];
+        return {};
+      },
+    );
 }
 
 function deps(): ScalerDeps {
@@ -201,6 +250,11 @@ function deps(): ScalerDeps {
     ),
     config: { defaults: DEFAULT_SCALING, scalingLogTable: 'log', scalingLogTtlDays: 14 },
     logger,
+    now: () => world.now,
+    topics: {
+      up: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-up-dev',
+      down: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-down-dev',
+    },
   };
 }
 
@@ -218,6 +272,7 @@ beforeEach(() => {
     usage: 0.9,
     throttledPerMinute: 0,
     putAlarmFailures: 0,
+    now: EVENT_MS + 5_000,
     calls: { update: [], putAlarm: [], rearmed: [], disabled: [] },
   };
   logs = [];
@@ -305,6 +360,7 @@ describe('scale down', () => {
     world.usage = 0.05;
     world.shards = 8;
     world.alarms = alarmsFor(8);
+    inAlarm(DOWN_ALARM);
   });
 
   it('halves at most and disables nothing above the minimum', async () => {
@@ -325,6 +381,7 @@ describe('scale down', () => {
   it('does not scale below min shards and quiets the alarm', async () => {
     world.shards = 2;
     world.alarms = alarmsFor(2);
+    inAlarm(DOWN_ALARM);
     world.tags = { [TAGS.minShards]: '2' };
     const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
     expect(outcome!.outcome).toBe('no-change');
@@ -345,9 +402,18 @@ describe('scale down', () => {
 describe('exactly one effect per state change', () => {
   it('a second delivery of the same message does not scale again', async () => {
     await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'same');
-    world.alarms.get(UP_ALARM)!.StateValue = 'ALARM';
+    // The scaling re-armed the alarm, so the late copy finds it out of ALARM and in the log.
     const [again] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'same');
     expect(again!.outcome).toBe('duplicate');
+    expect(world.calls.update).toEqual([8]);
+  });
+
+  it('two messages for the same live state change scale once', async () => {
+    await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'first');
+    // Put the alarm back as it was (the same transition), as a concurrent reader would see it.
+    inAlarm(UP_ALARM);
+    const [second] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'second');
+    expect(second!.outcome).toBe('duplicate');
     expect(world.calls.update).toEqual([8]);
   });
 
@@ -377,14 +443,15 @@ describe('stream state', () => {
     expect(world.calls.update).toEqual([]);
   });
 
-  it('re-arms when UpdateShardCount reports ResourceInUse, and releases the claim', async () => {
+  it('re-arms when UpdateShardCount reports ResourceInUse, and keeps the claim pending', async () => {
     world.updateError = new ResourceInUseException({
       message: 'Stream orders under account 0 not ACTIVE',
       $metadata: {},
     });
     const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
     expect(outcome!.outcome).toBe('rearmed');
-    expect(world.log).toEqual([]);
+    expect(world.calls.rearmed).toEqual([UP_ALARM]);
+    expect(world.log).toEqual([expect.objectContaining({ status: 'pending' })]);
   });
 
   it('skips on-demand streams', async () => {
@@ -419,7 +486,7 @@ describe('errors', () => {
     expect(world.calls.update).toEqual([8]);
   });
 
-  it('throws transient AWS errors so Lambda retries, leaving no claim behind', async () => {
+  it('throws transient AWS errors so Lambda retries, and the retry completes the claim', async () => {
     world.updateError = Object.assign(new Error('Rate exceeded for stream orders'), {
       name: 'LimitExceededException',
       $metadata: { httpStatusCode: 400 },
@@ -427,7 +494,16 @@ describe('errors', () => {
     await expect(fire(awsMessage2020(UP_ALARM, EVENT_TIME))).rejects.toThrow(
       /LimitExceededException/,
     );
-    expect(world.log).toEqual([]);
+    expect(world.log).toEqual([expect.objectContaining({ status: 'pending' })]);
+    // Lambda retries a minute later; the claim is now abandoned and the stream unchanged.
+    world.updateError = undefined;
+    world.now += 60_000;
+    const [retry] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(retry).toMatchObject({ outcome: 'scaled', targetShardCount: 8 });
+    expect(world.calls.update).toEqual([8]);
+    expect(world.log).toEqual([
+      expect.objectContaining({ status: 'done', confirmed_by: 'response' }),
+    ]);
   });
 
   it('logs permanent AWS errors without throwing', async () => {
@@ -495,6 +571,12 @@ describe('errors', () => {
   });
 });
 
+function inAlarm(name: string, at = EVENT_MS): void {
+  const alarm = world.alarms.get(name)!;
+  alarm.StateValue = 'ALARM';
+  alarm.StateTransitionedTimestamp = new Date(at);
+}
+
 function logEntry(at: number): ScalingLogEntry {
   return {
     stream_name: STREAM,
@@ -511,3 +593,169 @@ function logEntry(at: number): ScalingLogEntry {
     expires_at: 0,
   };
 }
+
+const PUT_DENIED = Object.assign(
+  new Error('User is not authorized to perform cloudwatch:PutMetricAlarm'),
+  {
+    name: 'AccessDenied',
+    $metadata: { httpStatusCode: 403 },
+  },
+);
+
+const at = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+
+describe('trust nothing in the message (issue 11, defect 1)', () => {
+  it('rejects a state change from the future, and later real events still scale', async () => {
+    const [forged] = await fire(
+      awsMessage2020(UP_ALARM, '2099-01-01T00:00:00.000+0000'),
+      'up',
+      'f',
+    );
+    expect(forged).toMatchObject({ outcome: 'rejected' });
+    expect(forged!.detail).toMatch(/in the future/);
+    expect(world.calls.update).toEqual([]);
+    expect(world.log).toEqual([]);
+    const [real] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'real');
+    expect(real!.outcome).toBe('scaled');
+  });
+
+  it('rejects a state change from 1970', async () => {
+    const [old] = await fire(awsMessage2020(UP_ALARM, '1970-01-01T00:00:00.000+0000'));
+    expect(old!.outcome).toBe('rejected');
+    expect(old!.detail).toMatch(/more than 6 hours old/);
+    expect(world.calls.update).toEqual([]);
+    expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+  });
+
+  it('rejects a date that does not exist', async () => {
+    const [bad] = await fire(awsMessage2020(UP_ALARM, '2026-02-30T10:17:44.775+0000'));
+    expect(bad!.outcome).toBe('rejected');
+    expect(bad!.detail).toMatch(/no day 30 in 2026-02/);
+    expect(cloudwatch.calls()).toHaveLength(0);
+  });
+
+  it('does nothing when the live alarm is not in ALARM', async () => {
+    world.alarms.get(UP_ALARM)!.StateValue = 'OK';
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome).toMatchObject({ outcome: 'ignored' });
+    expect(outcome!.detail).toMatch(/the alarm is OK now/);
+    expect(world.calls.update).toEqual([]);
+    expect(world.calls.rearmed).toEqual([]);
+  });
+
+  it('takes the decision time from the live alarm, not from the message', async () => {
+    // The message claims an older change; the alarm went into ALARM at EVENT_MS.
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, at(EVENT_MS - 2 * 3600_000)));
+    expect(outcome!.outcome).toBe('scaled');
+    expect(world.log[0]!.scaling_datetime).toBe(new Date(EVENT_MS).toISOString());
+    const input = cloudwatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.EndTime).toEqual(new Date('2026-03-02T10:17:00Z'));
+  });
+});
+
+describe('claims that record intent (defect 2)', () => {
+  it('a lost UpdateShardCount response leaves a pending claim that the stream confirms', async () => {
+    world.updateLostWith = new ResourceInUseException({
+      message: 'Stream orders under account 0 not ACTIVE, instead in state UPDATING',
+      $metadata: {},
+    });
+    const [first] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'lost');
+    expect(first!.outcome).toBe('rearmed');
+    expect(world.shards).toBe(8);
+    expect(world.log).toEqual([
+      expect.objectContaining({ status: 'pending', target_shard_count: 8 }),
+    ]);
+    // The resharding ends; two minutes later the alarm fires again.
+    world.updateLostWith = undefined;
+    world.status = 'ACTIVE';
+    world.now += 120_000;
+    inAlarm(UP_ALARM, world.now - 1000);
+    const [next] = await fire(awsMessage2020(UP_ALARM, at(world.now - 1000)), 'up', 'next');
+    expect(next!.outcome).toBe('repaired');
+    expect(world.log).toEqual([
+      expect.objectContaining({ status: 'done', confirmed_by: 'state', target_shard_count: 8 }),
+    ]);
+    expect(shardCountOf(UP_ALARM)).toBe(8);
+    expect(world.calls.update).toEqual([8]);
+  });
+
+  it('a retry after a crash between claim and call completes the claim', async () => {
+    world.log = [
+      {
+        ...logEntry(EVENT_MS),
+        shard_count: 4,
+        target_shard_count: 8,
+        status: 'pending',
+        claimed_at: new Date(EVENT_MS).toISOString(),
+      },
+    ];
+    world.now = EVENT_MS + 61_000;
+    const [retry] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(retry).toMatchObject({ outcome: 'scaled', shardCount: 4, targetShardCount: 8 });
+    expect(world.calls.update).toEqual([8]);
+    expect(world.log).toEqual([expect.objectContaining({ status: 'done' })]);
+    expect(shardCountOf(DOWN_ALARM)).toBe(8);
+  });
+
+  it('leaves a claim of a running invocation alone', async () => {
+    world.log = [
+      {
+        ...logEntry(EVENT_MS),
+        shard_count: 4,
+        status: 'pending',
+        claimed_at: new Date(world.now - 1000).toISOString(),
+      },
+    ];
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('duplicate');
+    expect(world.calls.update).toEqual([]);
+    expect(world.log[0]!.status).toBe('pending');
+  });
+});
+
+describe('a scaling is never hidden (defect 3)', () => {
+  it('reports a scaling whose alarm rewrite failed permanently, with a repair pending', async () => {
+    world.putAlarmError = PUT_DENIED;
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome).toMatchObject({ outcome: 'scaled', targetShardCount: 8, repairPending: true });
+    expect(outcome!.detail).toMatch(/repair pending/);
+    expect(world.log).toEqual([expect.objectContaining({ status: 'done' })]);
+  });
+
+  it('recreates a deleted scale-down alarm when it scales up', async () => {
+    world.alarms.delete(DOWN_ALARM);
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('scaled');
+    expect(outcome!.detail).toMatch(/recreated/);
+    const down = world.alarms.get(DOWN_ALARM)!;
+    expect(readAlarmContract(down)).toMatchObject({ direction: 'down', shardCount: 8 });
+    expect(down.AlarmActions).toEqual([
+      'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-down-dev',
+    ]);
+  });
+
+  it('recreates a deleted scale-down alarm when nothing else needs doing', async () => {
+    world.alarms.delete(DOWN_ALARM);
+    world.tags = { [TAGS.maxShards]: '4' };
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('no-change');
+    expect(shardCountOf(DOWN_ALARM)).toBe(4);
+  });
+});
+
+describe('Kinesis limits are waited out (defect 4)', () => {
+  it.each([
+    'This request would exceed the shard limit for the account 000000000000 in us-east-1.',
+    'Exceeded the limit of 10 UpdateShardCount calls in the last 24 hours for stream orders',
+  ])('re-arms on LimitExceeded: %s', async (message) => {
+    world.updateError = Object.assign(new Error(message), {
+      name: 'LimitExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('rearmed');
+    expect(outcome!.detail).toMatch(/LimitExceededException/);
+    expect(world.calls.rearmed).toEqual([UP_ALARM]);
+    expect(world.log).toEqual([]);
+  });
+});

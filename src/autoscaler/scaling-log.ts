@@ -1,11 +1,19 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Direction } from './alarm-contract.js';
+import { isErrorNamed } from './errors.js';
+import type { Explanation, Rule } from './policy.js';
+
+/**
+ * A row is written `pending` before UpdateShardCount and becomes `done` once the call is confirmed,
+ * by its response or by the stream's state. Rows from before claims had a status are `done`.
+ */
+export type ClaimStatus = 'pending' | 'done';
 
 /** One row of the scaling log (keys and attribute names as in the Python original, plus ours). */
 export interface ScalingLogEntry {
@@ -19,10 +27,19 @@ export interface ScalingLogEntry {
   utilization: number;
   demand_utilization: number;
   throttled_records: number;
+  /** The policy rule that set the target (absent on rows written before rules were logged). */
+  rule?: Rule;
+  /** The policy's inputs and intermediate figures (a map in DynamoDB). */
+  explanation?: Explanation;
   alarm_name: string;
   event_id: string;
   /** Epoch seconds; DynamoDB's TTL removes the row after this. */
   expires_at: number;
+  status?: ClaimStatus;
+  /** ISO-8601 UTC (the services' clock) of the claim, to tell a live claim from an abandoned one. */
+  claimed_at?: string;
+  /** How the claim was confirmed: `response` of UpdateShardCount or the stream's `state`. */
+  confirmed_by?: 'response' | 'state';
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,7 +50,14 @@ export function scalingType(direction: Direction): ScalingLogEntry['scaling_type
   return direction === 'up' ? 'SCALE_UP' : 'SCALE_DOWN';
 }
 
-/** Scalings inside the rolling 24 hours before `at` (the Kinesis quota window). */
+export function isPending(entry: ScalingLogEntry): boolean {
+  return entry.status === 'pending';
+}
+
+/**
+ * Scalings inside the rolling 24 hours before `at` (the Kinesis quota window). Pending claims count:
+ * their UpdateShardCount may have been applied, and Kinesis counts it if so.
+ */
 export function operationsInLastDay(entries: readonly ScalingLogEntry[], at: number): number {
   return entries.filter((e) => {
     const t = Date.parse(e.scaling_datetime);
@@ -41,10 +65,14 @@ export function operationsInLastDay(entries: readonly ScalingLogEntry[], at: num
   }).length;
 }
 
+const isConditionFailure = (err: unknown) => isErrorNamed(err, 'ConditionalCheckFailedException');
+
 /**
  * The scaling log in DynamoDB doubles as the idempotency record: an entry is written with a
  * conditional put *before* UpdateShardCount, keyed by stream and alarm state-change time, so two
- * deliveries of the same state change cannot both scale.
+ * deliveries of the same state change cannot both scale. The entry records the intent (`pending`)
+ * until the call is confirmed, so a lost response or a crash leaves a row that a retry or the
+ * reconciler can complete or release by reading the stream, instead of a gap or a blocking row.
  */
 export class ScalingLog {
   constructor(
@@ -78,23 +106,50 @@ export class ScalingLog {
       );
       return true;
     } catch (err) {
-      if (
-        err instanceof ConditionalCheckFailedException ||
-        (err as Error).name === 'ConditionalCheckFailedException'
-      ) {
-        return false;
-      }
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }
 
-  /** Removes a claim whose UpdateShardCount did not happen, so it neither blocks nor counts. */
+  /** Marks a claim `done`: its UpdateShardCount is known to have been applied. */
+  async confirm(
+    entry: Pick<ScalingLogEntry, 'stream_name' | 'scaling_datetime'>,
+    by: NonNullable<ScalingLogEntry['confirmed_by']>,
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { stream_name: entry.stream_name, scaling_datetime: entry.scaling_datetime },
+          UpdateExpression: 'SET #status = :done, confirmed_by = :by',
+          ConditionExpression: 'attribute_exists(stream_name)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':done': 'done', ':by': by },
+        }),
+      );
+    } catch (err) {
+      // Released in the meantime (by the reconciler, say): nothing left to confirm.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Removes a claim whose UpdateShardCount did not happen, so it neither blocks nor counts. Only a
+   * `pending` row is removed: a confirmed scaling stays in the log whoever asks.
+   */
   async release(entry: Pick<ScalingLogEntry, 'stream_name' | 'scaling_datetime'>): Promise<void> {
-    await this.db.send(
-      new DeleteCommand({
-        TableName: this.table,
-        Key: { stream_name: entry.stream_name, scaling_datetime: entry.scaling_datetime },
-      }),
-    );
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { stream_name: entry.stream_name, scaling_datetime: entry.scaling_datetime },
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending' },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 }

@@ -14,6 +14,8 @@ export interface AwsTarget {
 
 export interface ClientConfig {
   region: string;
+  maxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
   endpoint?: string;
   profile?: string;
   requestHandler?: NodeHttpHandler;
@@ -48,6 +50,16 @@ export function clientConfig(
   return config;
 }
 
+/**
+ * Retries for callers that expect throttling (the Lambdas: a fleet of alarms firing in the same
+ * minute meets the per-account API rate limits of CloudWatch and Kinesis). The SDK's standard mode
+ * backs off exponentially with full jitter (a random delay up to 500 ms x 2^attempt for throttling
+ * errors, 100 ms x 2^attempt for others, capped at 20 s), so concurrent invocations spread out
+ * instead of retrying in step; five attempts keep the worst case (about 7.5 s of waiting on one
+ * call) well inside the functions' 60 s timeout.
+ */
+export const THROTTLED_CALLER_RETRIES = { maxAttempts: 5, retryMode: 'standard' } as const;
+
 export interface AwsClients {
   kinesis: KinesisClient;
   cloudwatch: CloudWatchClient;
@@ -58,8 +70,9 @@ export interface AwsClients {
 export function createClients(
   target: AwsTarget = {},
   env: NodeJS.ProcessEnv = process.env,
+  retries: Pick<ClientConfig, 'maxAttempts' | 'retryMode'> = {},
 ): AwsClients {
-  const config = clientConfig(target, env);
+  const config = { ...clientConfig(target, env), ...retries };
   return {
     kinesis: new KinesisClient(config),
     cloudwatch: new CloudWatchClient(config),

@@ -87,3 +87,8 @@ export class Context {
     for (const client of Object.values(this.clientsCache)) client.destroy();
   }
 }
+
+/** Wraps a command's action: builds its Context, turns failures into one line and an exit code. */
+export type Run = (
+  action: (ctx: Context, ...args: never[]) => Promise<void>,
+) => (...args: unknown[]) => Promise<void>;

@@ -6,12 +6,7 @@ import { localCommand } from './commands/local.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { streamCommands } from './commands/streams.js';
-import { Context, processIo, type GlobalOptions, type Io } from './context.js';
-
-/** Wraps a command's action: builds its Context, turns failures into one line and an exit code. */
-export type Run = (
-  action: (ctx: Context, ...args: never[]) => Promise<void>,
-) => (...args: unknown[]) => Promise<void>;
+import { Context, processIo, type GlobalOptions, type Io, type Run } from './context.js';
 
 export interface CliResult {
   exitCode: number;

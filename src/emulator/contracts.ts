@@ -61,3 +61,15 @@ export interface ObjectReader {
   /** The object's bytes, or undefined when the bucket or the key does not exist. */
   readObject(bucket: string, key: string): Buffer | undefined;
 }
+
+/**
+ * Where services deliver messages to SQS queues named by ARN (Lambda's on-failure destinations and
+ * dead-letter queues). Throws an AwsError when the queue does not exist.
+ */
+export interface QueueSender {
+  sendToArn(
+    queueArn: string,
+    body: string,
+    attributes?: Record<string, { DataType: string; StringValue?: string }>,
+  ): void;
+}

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { FaultInjector } from './faults.js';
+import { errorMessage } from '../aws/errors.js';
 import { AwsError } from './protocol/errors.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from './protocol/types.js';
 
@@ -7,6 +9,7 @@ export const EMULATOR_ID = 'kinesis-autoscaler-emulator';
 
 export interface ControlTarget {
   health(): Record<string, unknown>;
+  readonly faults?: FaultInjector;
   deployPackage(input: {
     packageDir: string;
     stackName: string;
@@ -20,6 +23,12 @@ const deploySchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name'),
   region: z.string().min(1).optional(),
+});
+
+const faultSchema = z.object({
+  service: z.enum(['kinesis', 'cloudwatch', 'monitoring', 'dynamodb', 'sns', 'lambda']),
+  /** How long the service fails, in ms of the emulator's clock; unset: until cleared. */
+  durationMs: z.number().int().positive().optional(),
 });
 
 /**
@@ -60,13 +69,43 @@ export class ControlEndpoint implements ServiceEndpoint {
         const { region, ...rest } = parsed.data;
         return json(200, await this.target.deployPackage(region ? { ...rest, region } : rest));
       }
+      if (req.path === `${CONTROL_PREFIX}faults` && this.target.faults) {
+        return faultRequest(req, this.target.faults);
+      }
       throw new AwsError('NotFound', `no emulator control endpoint ${req.method} ${req.path}`, 404);
     } catch (err) {
       const e =
-        err instanceof AwsError ? err : new AwsError('DeployFailed', (err as Error).message, 400);
+        err instanceof AwsError ? err : new AwsError('DeployFailed', errorMessage(err), 400);
       return json(e.status, { __type: e.code, message: e.message });
     }
   }
+}
+
+/** Test hook: `POST {service, durationMs?}` makes a service fail, `DELETE` ends every fault. */
+function faultRequest(req: AwsRequest, faults: FaultInjector): AwsResponse {
+  if (req.method === 'DELETE') {
+    faults.clear();
+    return json(200, { faults: [] });
+  }
+  if (req.method === 'POST') {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      throw new AwsError('SerializationException', 'the fault request body is not JSON');
+    }
+    const parsed = faultSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AwsError(
+        'ValidationError',
+        `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+      );
+    }
+    const { service, durationMs } = parsed.data;
+    faults.inject(service, durationMs);
+  }
+  return json(200, { faults: faults.list() });
 }
 
 function json(status: number, body: unknown): AwsResponse {

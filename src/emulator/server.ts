@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultInjector } from './faults.js';
 import { AwsError, toAwsError } from './protocol/errors.js';
 import { jsonErrorResponse } from './protocol/json.js';
 import { queryErrorResponse } from './protocol/query.js';
-import type { AwsRequest, AwsResponse, ServiceEndpoint } from './protocol/types.js';
-
-/** A service that needs the raw Node request (DynamoDB is served by dynalite's own handler). */
-export interface RawEndpoint {
-  readonly name: string;
-  acceptsRaw(req: http.IncomingMessage): boolean;
-  handleRaw(req: http.IncomingMessage, res: http.ServerResponse): void;
-}
+import type { AwsRequest, AwsResponse, RawEndpoint, ServiceEndpoint } from './protocol/types.js';
 
 export interface EdgeServerOptions {
   endpoints: ServiceEndpoint[];
@@ -20,6 +14,10 @@ export interface EdgeServerOptions {
   accountId: string;
   /** Largest request body accepted; Lambda zips are the biggest thing the kit sends. */
   maxBodyBytes?: number;
+  /** The services' clock, sent in every response's `Date` header as AWS does. */
+  now?: () => number;
+  /** Test hook: services made to fail (see faults.ts). */
+  faults?: FaultInjector;
 }
 
 const CREDENTIAL_SCOPE = /Credential=[^/]*\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
@@ -61,7 +59,9 @@ export class EdgeServer {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const raw = this.opts.rawEndpoints?.find((e) => e.acceptsRaw(req));
+    const scope = CREDENTIAL_SCOPE.exec(String(req.headers.authorization ?? ''));
+    const fault = this.opts.faults?.check(scope?.[2]);
+    const raw = fault ? undefined : this.opts.rawEndpoints?.find((e) => e.acceptsRaw(req));
     if (raw) {
       raw.handleRaw(req, res);
       return;
@@ -81,6 +81,10 @@ export class EdgeServer {
     req.on('error', () => res.destroy());
     req.on('end', () => {
       const request = this.toAwsRequest(req, Buffer.concat(chunks), requestId);
+      if (fault) {
+        this.send(res, this.errorFor(request, fault), requestId);
+        return;
+      }
       if (tooLarge) {
         const err = new AwsError(
           'RequestEntityTooLarge',
@@ -143,6 +147,9 @@ export class EdgeServer {
     if (res.headersSent) return;
     const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
     res.writeHead(response.status, {
+      // SDK clients correct their clock from this header, so code under test (the Lambdas) sees
+      // the emulator's time, virtual or not.
+      date: new Date(this.opts.now?.() ?? Date.now()).toUTCString(),
       'x-amzn-requestid': requestId,
       'x-amz-request-id': requestId,
       'content-length': String(body.length),

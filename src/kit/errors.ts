@@ -16,6 +16,13 @@ interface ErrorLike {
   name?: string;
   code?: string;
   message?: string;
+  /** Set by Node on file-system and socket errors. */
+  path?: string;
+  syscall?: string;
+  address?: string;
+  port?: number;
+  /** Set by Node's URL parser. */
+  input?: string;
   cause?: unknown;
   $metadata?: { httpStatusCode?: number };
 }
@@ -32,6 +39,8 @@ export function explain(
   const e = (err ?? {}) as ErrorLike;
   const code = e.code ?? (e.cause as ErrorLike | undefined)?.code;
   const where = ctx.endpoint ?? `AWS (${ctx.region})`;
+  const plain = nodeError(e);
+  if (plain) return plain;
   if (
     code === 'ECONNREFUSED' ||
     code === 'ENOTFOUND' ||
@@ -59,5 +68,38 @@ export function explain(
     return new KitError(`credentials rejected by ${where}: ${e.message ?? e.name}`);
   }
   const name = e.name ?? 'Error';
-  return new KitError(`${name}: ${e.message ?? String(err)}`);
+  // Node's own errors read best without their class name ("Error: ..." says nothing).
+  const prefix = name === 'Error' || name === 'TypeError' ? '' : `${name}: `;
+  return new KitError(`${prefix}${e.message ?? String(err)}`);
+}
+
+/** Node's raw system and URL errors, as one line that says what to do. */
+function nodeError(e: ErrorLike): KitError | undefined {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new KitError(
+        `port ${e.port ?? '?'} on ${e.address ?? 'this host'} is already in use (another emulator or LocalStack?): stop it, or pass --port <n>`,
+      );
+    case 'EADDRNOTAVAIL':
+      return new KitError(
+        `cannot listen on ${e.address ?? 'that address'}: it is not an address of this machine; pass --host 127.0.0.1`,
+      );
+    case 'EACCES':
+      return e.syscall === 'listen'
+        ? new KitError(
+            `no permission to listen on port ${e.port ?? '?'}: pass --port with a number above 1023`,
+          )
+        : new KitError(`permission denied: ${e.path ?? e.message ?? ''}`);
+    case 'ENOENT':
+      return new KitError(`no such file or directory: ${e.path ?? e.message ?? ''}`);
+    case 'EISDIR':
+      return new KitError(`expected a file, got a directory: ${e.path ?? e.message ?? ''}`);
+    case 'ERR_INVALID_URL':
+      return new KitError(
+        `not a valid URL: ${JSON.stringify(e.input ?? '')}; an endpoint looks like http://127.0.0.1:4566 (--endpoint-url or AWS_ENDPOINT_URL)`,
+        EXIT.usage,
+      );
+    default:
+      return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +54,64 @@ export async function packageStage(
     throw new KitError(`sls package --stage ${stage} failed:\n${detail || e.message}`);
   }
   return dir;
+}
+
+/** The stages serverless-localstack redirects to an endpoint (`custom.localstack.stages`). */
+export const LOCAL_STAGES = ['local'];
+
+export interface DeployOptions {
+  region: string;
+  /** LocalStack or the embedded emulator; unset deploys to AWS. */
+  endpoint?: string | undefined;
+  profile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Each line `sls deploy` prints; default: passed through to this process's stderr. */
+  onOutput?: (line: string) => void;
+}
+
+/**
+ * `sls deploy` (osls@3), the one way the autoscaler is deployed: to AWS, LocalStack and the
+ * embedded emulator alike. With an endpoint, serverless-localstack sends every call there; it
+ * does so only for the local stages, so any other stage would reach real AWS and is refused.
+ */
+export async function deployStage(stage: string, opts: DeployOptions): Promise<void> {
+  if (opts.endpoint && !LOCAL_STAGES.includes(stage)) {
+    throw new KitError(
+      `stage ${stage} cannot be deployed to ${opts.endpoint}: serverless-localstack redirects only stage ${LOCAL_STAGES.join(', ')} (use --stage local, or unset AWS_ENDPOINT_URL to deploy to AWS)`,
+    );
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...(opts.env ?? process.env),
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  if (opts.endpoint) {
+    env.AWS_ENDPOINT_URL = opts.endpoint;
+    // Local endpoints finish stack operations in well under a second; AWS's 5 s poll would idle.
+    env.SLS_AWS_MONITORING_FREQUENCY ??= '1000';
+  }
+  const args = ['sls', 'deploy', '--stage', stage, '--region', opts.region];
+  if (opts.profile) args.push('--aws-profile', opts.profile);
+  const tail: string[] = [];
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn('npx', args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        tail.push(line);
+        if (tail.length > 15) tail.shift();
+        if (opts.onOutput) opts.onOutput(line);
+        else process.stderr.write(`${line}\n`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) {
+    throw new KitError(
+      `npx ${args.join(' ')} failed with exit code ${code}${opts.endpoint ? ` (endpoint ${opts.endpoint})` : ''}:\n${tail.slice(-8).join('\n')}`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { errorMessage } from '../aws/errors.js';
 import { KitError } from './errors.js';
 
 export const SERVICE = 'kinesis-autoscaler';
@@ -32,7 +33,7 @@ export async function findAutoscaler(
       (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
     );
   } catch (err) {
-    if (/does not exist/i.test((err as Error).message ?? '')) {
+    if (/does not exist/i.test(errorMessage(err))) {
       throw new KitError(
         `the autoscaler is not deployed for stage ${stage} in ${region} (no stack ${name}): run \`kas deploy --stage ${stage}\`, or \`npm start\` for the embedded emulator`,
       );

@@ -5,7 +5,9 @@ import {
   type KinesisClient,
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
+import { errorName } from '../aws/errors.js';
 import { KitError, EXIT } from './errors.js';
+import { plural } from './text.js';
 import type { Sleep } from './time.js';
 
 export async function describeStream(
@@ -18,7 +20,7 @@ export async function describeStream(
       throw new KitError(`stream ${name}: empty DescribeStreamSummary answer`);
     return out.StreamDescriptionSummary;
   } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException')
+    if (errorName(err) === 'ResourceNotFoundException')
       throw new KitError(`stream ${name} does not exist`);
     throw err;
   }
@@ -47,7 +49,7 @@ export async function createStream(
       ),
     );
   } catch (err) {
-    if ((err as Error).name === 'ResourceInUseException')
+    if (errorName(err) === 'ResourceInUseException')
       throw new KitError(`stream ${input.name} already exists`);
     throw err;
   }
@@ -64,6 +66,11 @@ export interface WaitOptions {
   sleep: Sleep;
   now: () => number;
   onPoll?: (summary: StreamDescriptionSummary) => void;
+  /**
+   * Fail at once when the stream does not exist, instead of waiting for it to appear (which only
+   * makes sense right after CreateStream).
+   */
+  mustExist?: boolean;
 }
 
 /** Polls until the stream is ACTIVE (with N open shards); a KitError with exit code 3 on timeout. */
@@ -76,7 +83,8 @@ export async function waitForStream(
   for (;;) {
     const summary = await describeStream(kinesis, name).catch((err: unknown) => {
       // A stream that is still being created may not be visible yet on every target.
-      if (err instanceof KitError && /does not exist/.test(err.message)) return undefined;
+      if (!opts.mustExist && err instanceof KitError && /does not exist/.test(err.message))
+        return undefined;
       throw err;
     });
     if (summary) opts.onPoll?.(summary);
@@ -86,9 +94,10 @@ export async function waitForStream(
     if (ready) return summary;
     if (opts.now() >= deadline) {
       const state = summary
-        ? `${summary.StreamStatus} with ${summary.OpenShardCount} open shards`
+        ? `${summary.StreamStatus} with ${plural(summary.OpenShardCount, 'open shard')}`
         : 'not found';
-      const goal = opts.shards === undefined ? 'ACTIVE' : `ACTIVE with ${opts.shards} open shards`;
+      const goal =
+        opts.shards === undefined ? 'ACTIVE' : `ACTIVE with ${plural(opts.shards, 'open shard')}`;
       throw new KitError(
         `timed out after ${Math.round(opts.timeoutMs / 1000)} s waiting for stream ${name} to be ${goal}; it is ${state}`,
         EXIT.timeout,

@@ -10,11 +10,13 @@ import { AddTagsToStreamCommand, type KinesisClient } from '@aws-sdk/client-kine
 import {
   alarmNames,
   buildAlarmPair,
+  DEFAULT_SCALE_DOWN_ALARM,
+  DEFAULT_SCALE_UP_ALARM,
   type AlarmSettings,
   type Direction,
 } from '../autoscaler/alarm-contract.js';
 import { streamConfig, DEFAULT_SCALING, TAGS, type ScalingConfig } from '../autoscaler/config.js';
-import { KitError } from './errors.js';
+import { EXIT, KitError } from './errors.js';
 import type { AutoscalerStack } from './stack.js';
 import { describeStream } from './streams.js';
 
@@ -43,6 +45,7 @@ export async function subscribe(
   clients: { kinesis: KinesisClient; cloudwatch: CloudWatchClient },
   input: SubscribeInput,
 ): Promise<Subscription> {
+  checkThresholds(input);
   const summary = await describeStream(clients.kinesis, input.stream);
   if (summary.StreamModeDetails?.StreamMode === 'ON_DEMAND') {
     throw new KitError(
@@ -80,6 +83,21 @@ export async function subscribe(
     tags,
     scaleDownActionsEnabled,
   };
+}
+
+/**
+ * A scale-down threshold at or above the scale-up one would leave a band of usage where both alarms
+ * fire, and the stream would flap between scaling up and down.
+ */
+export function checkThresholds(input: Pick<SubscribeInput, 'scaleUp' | 'scaleDown'>): void {
+  const up = input.scaleUp?.threshold ?? DEFAULT_SCALE_UP_ALARM.threshold;
+  const down = input.scaleDown?.threshold ?? DEFAULT_SCALE_DOWN_ALARM.threshold;
+  if (down >= up) {
+    throw new KitError(
+      `the scale-down threshold (${down}) must be below the scale-up threshold (${up}), or both alarms fire at the same usage`,
+      EXIT.usage,
+    );
+  }
 }
 
 export async function unsubscribe(cloudwatch: CloudWatchClient, stream: string): Promise<string[]> {

@@ -2,6 +2,7 @@
  * Baselines computed straight from the demand series, without the emulator: what the trace would
  * cost and lose under on-demand mode, a fixed stream sized for the peak, and a perfect oracle.
  */
+import { boundBaseline } from './bound.js';
 import { acceptedFraction, MINUTE_MS, shardsFor, shardUnits, type DemandSeries } from './trace.js';
 import { emptySeries, type MinuteSeries, type RunResult, type ScalingEvent } from './types.js';
 
@@ -9,6 +10,12 @@ import { emptySeries, type MinuteSeries, type RunResult, type ScalingEvent } fro
 export const ON_DEMAND_MIN_UNITS = 4;
 /** On-demand accommodates up to double the peak of the previous 30 days. */
 export const ON_DEMAND_WINDOW_MINUTES = 30 * 24 * 60;
+/**
+ * AWS throttles traffic that more than doubles the previous peak *within 15 minutes*: growth that
+ * takes longer is absorbed as capacity follows. So the peak that sets minute i's capacity is the
+ * one reached at least this many minutes earlier.
+ */
+export const ON_DEMAND_ADAPT_MINUTES = 15;
 
 /** Fills a series where minute i has `capacity[i]` shard-equivalents, throttling the excess. */
 function fillSeries(demand: DemandSeries, capacity: (i: number) => number): MinuteSeries {
@@ -28,23 +35,29 @@ function fillSeries(demand: DemandSeries, capacity: (i: number) => number): Minu
 }
 
 /**
- * On-demand: capacity = max(4, 2 x the highest per-minute write rate accepted in the previous 30
- * days), in shard-equivalents. The per-minute average stands in for AWS's (unpublished) peak
- * measure, so bursts shorter than a minute are not modelled. The 30-day maximum is kept with a
- * monotonic deque so the whole series is O(minutes).
+ * On-demand: capacity = max(4, 2 x the highest per-minute write rate accepted between 30 days and
+ * 15 minutes ago), in shard-equivalents. Traffic can thus double the previous peak at once, and
+ * grow further by doubling every 15 minutes, but a jump to more than twice the peak of 15 minutes
+ * ago is throttled. The per-minute average stands in for AWS's (unpublished) peak measure. The
+ * windowed maximum is kept with a monotonic deque, so the whole series is O(minutes).
  */
 export function onDemandBaseline(demand: DemandSeries): RunResult {
   const accepted = new Float64Array(demand.minutes);
   const deque: number[] = [];
   let head = 0;
   const series = fillSeries(demand, (i) => {
+    const entering = i - ON_DEMAND_ADAPT_MINUTES;
+    if (entering >= 0) {
+      while (deque.length > head && accepted[deque[deque.length - 1]!]! <= accepted[entering]!) {
+        deque.pop();
+      }
+      deque.push(entering);
+    }
     while (head < deque.length && deque[head]! < i - ON_DEMAND_WINDOW_MINUTES) head++;
     const peak = head < deque.length ? accepted[deque[head]!]! : 0;
     const cap = Math.max(ON_DEMAND_MIN_UNITS, 2 * peak);
     const units = shardUnits(demand.bytesPerSecond[i]!, demand.recordsPerSecond[i]!);
     accepted[i] = Math.min(units, cap);
-    while (deque.length > head && accepted[deque[deque.length - 1]!]! <= accepted[i]!) deque.pop();
-    deque.push(i);
     return cap;
   });
   return {
@@ -55,7 +68,7 @@ export function onDemandBaseline(demand: DemandSeries): RunResult {
     series,
     scalingEvents: [],
     description:
-      'on-demand mode: capacity max(4 MiB/s, 2 x previous 30-day per-minute peak); priced per stream-hour and GB written',
+      'on-demand mode: capacity max(4 MiB/s, 2 x the per-minute peak between 30 days and 15 minutes ago); priced per stream-hour, GB written (records rounded up to 1 KB) and GB read per consumer',
   };
 }
 
@@ -108,5 +121,10 @@ export function oracleBaseline(demand: DemandSeries): RunResult {
 }
 
 export function baselines(demand: DemandSeries): RunResult[] {
-  return [onDemandBaseline(demand), staticPeakBaseline(demand), oracleBaseline(demand)];
+  return [
+    onDemandBaseline(demand),
+    staticPeakBaseline(demand),
+    oracleBaseline(demand),
+    boundBaseline(demand),
+  ];
 }

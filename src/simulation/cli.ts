@@ -12,7 +12,7 @@ import { simulationPackage } from './package.js';
 import { policyConfig, type PolicyConfig } from './policies.js';
 import { writeReport } from './report.js';
 import { renderTable, summarize, type Figures } from './summary.js';
-import { demandSeries, readTrace, type DemandSeries } from './trace.js';
+import { DUPLICATE_RULES, demandSeries, readTrace, type DemandSeries } from './trace.js';
 import type { RunResult } from './types.js';
 
 export const simulateOptionsSchema = z.object({
@@ -29,6 +29,10 @@ export const simulateOptionsSchema = z.object({
     .default(DEFAULT_RESHARDING_MS / 1000),
   /** A folder from `sls package --stage local`, to skip packaging. */
   packageDir: z.string().min(1).optional(),
+  /** Consumers reading every record once (on-demand bills each GB they read). */
+  consumers: z.number().int().min(0).max(20).default(1),
+  /** How samples that share a timestamp are merged. */
+  duplicates: z.enum(DUPLICATE_RULES).default('max'),
 });
 
 export type SimulateOptions = z.input<typeof simulateOptionsSchema>;
@@ -52,6 +56,7 @@ export interface SimulateTraceOptions {
   stepSeconds?: number;
   /** Minutes simulated so far across all policies, for a progress bar. */
   onProgress?: (done: number) => void;
+  consumers?: number;
 }
 
 /** Every policy through the loop, then the baselines; policies run one after another. */
@@ -75,18 +80,19 @@ export async function simulateTrace(
     done += demand.minutes;
   }
   runs.push(...baselines(demand));
-  return { runs, figures: summarize(runs) };
+  return { runs, figures: summarize(runs, { consumers: opts.consumers ?? 1 }) };
 }
 
 export function settingsLines(
   demand: DemandSeries,
-  opts: { recordKib: number; reshardingMs: number },
+  opts: { recordKib: number; reshardingMs: number; consumers?: number },
 ): string[] {
   const days = (demand.minutes / 1440).toFixed(1);
   return [
     `trace ${demand.name}: ${demand.minutes.toLocaleString('en-US')} minutes (${days} days) from ${new Date(demand.startMs).toISOString()}`,
     `scaled so its peak is ${demand.peakMiBps} MiB/s of ${opts.recordKib} KiB records`,
     `resharding takes ${opts.reshardingMs / 1000} s; traffic is offered in ${DEFAULT_STEP_SECONDS} s steps`,
+    `${opts.consumers ?? 1} consumer(s) read every record (billed on demand; included in provisioned shard-hours)`,
   ];
 }
 
@@ -95,7 +101,8 @@ export async function runSimulate(
   io: SimulateIo,
 ): Promise<SimulateResult> {
   const o = simulateOptionsSchema.parse(options);
-  const trace = await readTrace(o.trace);
+  const trace = await readTrace(o.trace, { duplicates: o.duplicates });
+  for (const w of trace.warnings) io.stderr.write(`warning: ${o.trace}: ${w}\n`);
   const demand = demandSeries(trace, { peakMiBps: o.peakMibps, recordKiB: o.recordKib });
   const names: PolicyName[] = o.policy === 'all' ? [...POLICIES] : [o.policy];
   const policies = names.map(policyConfig);
@@ -121,6 +128,7 @@ export async function runSimulate(
       policies,
       packageDir,
       reshardingMs,
+      consumers: o.consumers,
       onProgress: (done) => {
         // Redrawing every minute of a 55-day trace would cost more than simulating it.
         if (done - shown >= 500 || done === demand.minutes * policies.length) {
@@ -134,7 +142,11 @@ export async function runSimulate(
   }
 
   const { runs, figures } = result;
-  const settings = settingsLines(demand, { recordKib: o.recordKib, reshardingMs });
+  const settings = settingsLines(demand, {
+    recordKib: o.recordKib,
+    reshardingMs,
+    consumers: o.consumers,
+  });
   if (o.json) {
     io.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   } else {

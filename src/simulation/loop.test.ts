@@ -33,7 +33,7 @@ beforeAll(async () => {
   packageDir = await simulationPackage();
   demand = demandSeries(parseTraceCsv(stepCsv(), 'step'), { peakMiBps: 6, recordKiB: 4 });
   run = await runPolicy({ demand, policy: oursPolicy(), packageDir });
-}, 60_000);
+}, 240_000);
 
 const minuteOf = (at: number) => (at - demand.startMs) / 60_000;
 
@@ -109,7 +109,13 @@ describe('runSimulate', () => {
       },
     );
     const figures = JSON.parse(stdout) as { label: string; costUsd: number }[];
-    expect(figures.map((f) => f.label)).toEqual(['ours', 'on-demand', 'static-peak', 'oracle']);
+    expect(figures.map((f) => f.label)).toEqual([
+      'ours',
+      'on-demand',
+      'static-peak',
+      'oracle',
+      'bound',
+    ]);
     expect(figures.every((f) => typeof f.costUsd === 'number' && f.costUsd > 0)).toBe(true);
     // --json turns the progress bar off even on a terminal.
     expect(stderr).toBe('');
@@ -117,9 +123,9 @@ describe('runSimulate', () => {
     const saved = JSON.parse(await readFile(join(dir, 'out', 'results.json'), 'utf8')) as {
       figures: unknown[];
     };
-    expect(saved.figures).toHaveLength(4);
+    expect(saved.figures).toHaveLength(5);
     const html = await readFile(join(dir, 'out', 'report.html'), 'utf8');
-    expect(html.match(/<svg/g)?.length).toBe(5);
+    expect(html.match(/<svg/g)?.length).toBe(6);
     expect(html).toContain('ours: demand and capacity');
   }, 30_000);
 });

@@ -13,7 +13,9 @@ import { ManualClock } from '../emulator/clock.js';
 import { Emulator } from '../emulator/emulator.js';
 import type { PolicyConfig } from './policies.js';
 import { MINUTE_MS, shardsFor, type DemandSeries } from './trace.js';
-import { emptySeries, type RunResult, type ScalingEvent } from './types.js';
+import { DecisionRecorder } from './decisions.js';
+import { deployPeer } from './peers.js';
+import { emptySeries, type RunResult } from './types.js';
 
 /**
  * Resharding time. AWS says UpdateShardCount "could take a few minutes"; two minutes is a middle
@@ -47,7 +49,7 @@ export interface LoopOptions {
   initialShards?: number;
   /** Called after every simulated minute. */
   onMinute?: (done: number, total: number) => void;
-  /** Every Lambda log line, for debugging a policy. */
+  /** Every Lambda log line, for debugging a policy (default: dropped). */
   onLambdaLog?: (functionName: string, line: string) => void;
 }
 
@@ -74,16 +76,6 @@ export function warmupMinutes(policy: PolicyConfig): number {
   );
 }
 
-interface DecisionLine {
-  message?: string;
-  outcome?: string;
-  entry?: string;
-  shardCount?: number;
-  targetShardCount?: number;
-  detail?: string;
-  level?: string;
-}
-
 export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
   const { demand, policy } = opts;
   const stepSeconds = opts.stepSeconds ?? DEFAULT_STEP_SECONDS;
@@ -96,57 +88,17 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
   // One minute of set-up (stream ACTIVE, alarms put), then the warm-up, then the trace.
   const warmupStart = demand.startMs - warmup * MINUTE_MS;
   const clock = new ManualClock(warmupStart - MINUTE_MS);
-  const events: ScalingEvent[] = [];
-  const outcomes: Record<string, number> = {};
-  const warnings: string[] = [];
-  const onLambdaLog = (fn: string, line: string) => {
-    opts.onLambdaLog?.(fn, line);
-    if (!line.startsWith('{')) return;
-    let parsed: DecisionLine;
-    try {
-      parsed = JSON.parse(line) as DecisionLine;
-    } catch {
-      return;
-    }
-    if (parsed.message === 'decision' && parsed.outcome) {
-      outcomes[parsed.outcome] = (outcomes[parsed.outcome] ?? 0) + 1;
-      if (
-        parsed.outcome === 'scaled' &&
-        parsed.shardCount &&
-        parsed.targetShardCount &&
-        clock.now() >= demand.startMs
-      ) {
-        events.push({
-          at: clock.now(),
-          from: parsed.shardCount,
-          to: parsed.targetShardCount,
-          direction: parsed.targetShardCount > parsed.shardCount ? 'up' : 'down',
-          ...(parsed.detail ? { reason: parsed.detail } : {}),
-        });
-      }
-      if (parsed.outcome === 'rejected' && warnings.length < 20) {
-        warnings.push(`${new Date(clock.now()).toISOString()} rejected: ${parsed.detail}`);
-      }
-    } else if (parsed.level === 'ERROR' || parsed.level === 'WARN') {
-      if (warnings.length < 20) {
-        warnings.push(`${new Date(clock.now()).toISOString()} ${fn}: ${line.slice(0, 300)}`);
-      }
-    }
-  };
+  const recorder = new DecisionRecorder(() => clock.now(), demand.startMs);
+  const runtime = policy.runtime ?? 'autoscaler';
 
-  const emulator = await Emulator.start({ port: 0, clock, reshardingMs, onLambdaLog });
+  const emulator = await Emulator.start({
+    port: 0,
+    clock,
+    reshardingMs,
+    onLambdaLog: opts.onLambdaLog ?? (() => {}),
+    onLambdaResult: recorder.onResult,
+  });
   try {
-    const stack = await emulator.deployPackage({
-      packageDir: opts.packageDir,
-      stackName: STACK_NAME,
-    });
-    const upTopic = stack.outputs.ScaleUpTopicArn;
-    const downTopic = stack.outputs.ScaleDownTopicArn;
-    if (!upTopic || !downTopic) {
-      throw new Error(
-        `the package in ${opts.packageDir} exports no ScaleUpTopicArn/ScaleDownTopicArn`,
-      );
-    }
     const { kinesis } = emulator.region();
     kinesis.createStream({ StreamName: STREAM_NAME, ShardCount: initialShards, Tags: policy.tags });
     await clock.advanceTo(warmupStart);
@@ -158,21 +110,21 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
       });
       await clock.advance(MINUTE_MS);
     }
-    // The alarms go on only now: a fresh alarm judges its whole window at once, and a scale-down
-    // alarm that treats missing data as breaching would fire on a window still empty.
-    const clients = createClients({ endpoint: emulator.url, region: emulator.defaultRegion }, {});
-    const minShards = Number(policy.tags['kinesis-autoscaler:min-shards'] ?? 1);
-    const pair = buildAlarmPair({
-      streamName: STREAM_NAME,
-      shardCount: initialShards,
-      scaleUpTopicArn: upTopic,
-      scaleDownTopicArn: downTopic,
-      scaleUp: policy.scaleUp,
-      scaleDown: policy.scaleDown,
-      scaleDownActionsEnabled: initialShards > minShards,
-    });
-    await clients.cloudwatch.send(new PutMetricAlarmCommand(pair.up));
-    await clients.cloudwatch.send(new PutMetricAlarmCommand(pair.down));
+    // The scalers and their alarms go on only now: a fresh alarm judges its whole window at once,
+    // and a scale-down alarm that treats missing data as breaching would fire on a window still
+    // empty.
+    if (runtime === 'autoscaler') {
+      await deployAutoscaler(emulator, opts.packageDir, policy, initialShards);
+    } else {
+      await deployPeer({
+        emulator,
+        peer: runtime,
+        stream: STREAM_NAME,
+        shards: initialShards,
+        scaleUp: policy.scaleUp,
+        scaleDown: policy.scaleDown,
+      });
+    }
 
     const series = emptySeries(demand.minutes);
     const stepsPerMinute = 60 / stepSeconds;
@@ -211,13 +163,45 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
       pricing: 'provisioned',
       demand,
       series,
-      scalingEvents: events,
+      scalingEvents: recorder.events,
       description: policy.description,
       wallMs,
-      outcomes,
-      warnings,
+      outcomes: recorder.outcomes,
+      warnings: recorder.warnings,
     };
   } finally {
     await emulator.stop();
   }
+}
+
+/** The packaged production stack (topics, both functions, the log table) and our alarm pair. */
+async function deployAutoscaler(
+  emulator: Emulator,
+  packageDir: string,
+  policy: PolicyConfig,
+  initialShards: number,
+): Promise<void> {
+  const stack = await emulator.deployPackage({ packageDir, stackName: STACK_NAME });
+  const upTopic = stack.outputs.ScaleUpTopicArn;
+  const downTopic = stack.outputs.ScaleDownTopicArn;
+  if (!upTopic || !downTopic) {
+    throw new Error(`the package in ${packageDir} exports no ScaleUpTopicArn/ScaleDownTopicArn`);
+  }
+  const { cloudwatch } = createClients(
+    { endpoint: emulator.url, region: emulator.defaultRegion },
+    {},
+  );
+  const minShards = Number(policy.tags['kinesis-autoscaler:min-shards'] ?? 1);
+  const pair = buildAlarmPair({
+    streamName: STREAM_NAME,
+    shardCount: initialShards,
+    scaleUpTopicArn: upTopic,
+    scaleDownTopicArn: downTopic,
+    scaleUp: policy.scaleUp,
+    scaleDown: policy.scaleDown,
+    scaleDownActionsEnabled: initialShards > minShards,
+  });
+  await cloudwatch.send(new PutMetricAlarmCommand(pair.up));
+  await cloudwatch.send(new PutMetricAlarmCommand(pair.down));
+  cloudwatch.destroy();
 }

@@ -1,13 +1,15 @@
 /**
- * The policies the simulator compares. Each is a configuration of the one deployed handler — stream
- * tags that select the policy's formula and knobs, and the settings of the two alarms that decide
- * when the handler is called — so every policy runs the same code as production.
+ * The policies the simulator compares. `ours` (and its tunings) is a configuration of the packaged
+ * production handler: stream tags that select its knobs, and the settings of its two alarms. The
+ * peers run as themselves: their own Lambdas from `src/peers/` with their own alarms
+ * (`runtime`), driven through the same loop.
  */
 import {
   DEFAULT_SCALE_DOWN_ALARM,
   DEFAULT_SCALE_UP_ALARM,
   type AlarmSettings,
 } from '../autoscaler/alarm-contract.js';
+import type { PeerName } from './peers.js';
 import {
   DEFAULT_SCALING,
   TAGS,
@@ -24,6 +26,8 @@ export interface PolicyConfig {
   scaleUp: AlarmSettings;
   scaleDown: AlarmSettings;
   description: string;
+  /** Which Lambda answers the alarms: the packaged autoscaler (default) or a peer's own handler. */
+  runtime?: 'autoscaler' | PeerName;
 }
 
 function tagsOf(config: Partial<ScalingConfig>): Record<string, string> {
@@ -70,13 +74,14 @@ export function oursPolicy(
 }
 
 /**
- * The Python original: steps of 100% / 50% / 25% up on a single 5-minute breach; down to
- * max(n/2, 2 x 24-hour peak usage x n) after a whole day below 25%.
+ * The Python original (src/peers/seed/): steps of 100% / 50% / 25% up on a single 5-minute breach;
+ * down to max(n/2, 2 x the 24-hour maximum of 5-minute usage x n) after a whole day below 25%.
  */
 export function seedPolicy(): PolicyConfig {
   return {
     label: 'seed',
     policy: 'seed',
+    runtime: 'seed',
     tags: tagsOf({ policy: 'seed', scaleDownLookbackMinutes: 1440 }),
     scaleUp: { threshold: 0.75, periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 },
     scaleDown: {
@@ -86,16 +91,22 @@ export function seedPolicy(): PolicyConfig {
       datapointsToAlarm: 288,
     },
     description:
-      'up: usage >= 0.75 for 1 of 1 x 5 min, x2 below 3 shards, x1.5 below 50, x1.25 above; ' +
-      'down: usage < 0.25 for 288 of 288 x 5 min (24 h), to max(n/2, 2 x 24 h peak usage x n)',
+      'its own Lambda; up: usage >= 0.75 for 1 of 1 x 5 min, x2 at <= 3 shards, x1.5 at <= 50, x1.25 above; ' +
+      'down: usage < 0.25 for 288 of 288 x 5 min (24 h), to max(n/2, 2 x 24 h max of 5-min usage x n); ' +
+      'raises on a refusal (Lambda retries twice, the alarm is not re-armed)',
   };
 }
 
-/** The AWS sample: doubles after 25 minutes above 75%, halves after 57 of 60 five-minute periods below 25%. */
+/**
+ * The AWS sample (src/peers/double-halve/): doubles after 25 minutes above 75%, halves (integer
+ * division) after 57 of 60 five-minute periods below 25%. The alarm settings here only size the
+ * warm-up; the sample's own alarms are built by src/peers/double-halve/decide.ts.
+ */
 export function doubleHalvePolicy(): PolicyConfig {
   return {
     label: 'double-halve',
     policy: 'double-halve',
+    runtime: 'double-halve',
     tags: tagsOf({ policy: 'double-halve' }),
     scaleUp: { threshold: 0.75, periodSeconds: 300, evaluationPeriods: 5, datapointsToAlarm: 5 },
     scaleDown: {
@@ -105,7 +116,8 @@ export function doubleHalvePolicy(): PolicyConfig {
       datapointsToAlarm: 57,
     },
     description:
-      'up: usage >= 0.75 for 5 of 5 x 5 min, x2; down: usage < 0.25 for 57 of 60 x 5 min, /2',
+      'its own Lambda; up: usage >= 0.75 for 5 of 5 x 5 min, x2; down: usage < 0.25 for 57 of 60 x 5 min, ' +
+      'n/2 in integer division (a refused target sets the alarm to OK); down threshold -1 at one shard',
   };
 }
 

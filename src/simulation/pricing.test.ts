@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { onDemandBaseline, oracleBaseline, staticPeakBaseline } from './baselines.js';
-import { onDemandCost, provisionedCost, putPayloadUnitsPerRecord } from './pricing.js';
+import {
+  onDemandBilledBytes,
+  onDemandCost,
+  provisionedCost,
+  putPayloadUnitsPerRecord,
+} from './pricing.js';
 import { figuresOf, maxInRollingDay, summarize } from './summary.js';
 import { MiB, type DemandSeries } from './trace.js';
 
@@ -25,12 +30,35 @@ describe('pricing', () => {
     expect(cost.total).toBeCloseTo(5.0, 10);
   });
 
-  it('prices on-demand streams per stream-hour and per GB written', () => {
-    // A day = 24 h x $0.04 = $0.96; 10 GiB x $0.08 = $0.80.
-    const cost = onDemandCost({ streamHours: 24, bytesWritten: 10 * 1024 ** 3 });
+  it('prices on-demand streams per stream-hour, per GB written and per GB each consumer reads', () => {
+    // A day = 24 h x $0.04 = $0.96; 10 GiB of 1 KiB records x $0.08 = $0.80; read twice: 20 GiB
+    // x $0.04 = $0.80.
+    const cost = onDemandCost({
+      streamHours: 24,
+      acceptedRecords: 10 * 1024 ** 2,
+      acceptedBytes: 10 * 1024 ** 3,
+      recordBytes: 1024,
+      consumers: 2,
+    });
     expect(cost.streamCost).toBeCloseTo(0.96, 10);
     expect(cost.writeCost).toBeCloseTo(0.8, 10);
-    expect(cost.total).toBeCloseTo(1.76, 10);
+    expect(cost.readCost).toBeCloseTo(0.8, 10);
+    expect(cost.total).toBeCloseTo(2.56, 10);
+  });
+
+  it('bills on-demand writes per record rounded up to 1 KB, reads by the byte', () => {
+    expect(onDemandBilledBytes(100)).toBe(1024);
+    expect(onDemandBilledBytes(1024)).toBe(1024);
+    expect(onDemandBilledBytes(1025)).toBe(2048);
+    // 1 GiB of 100-byte records is billed as 10.24 GiB written, but read as 1 GiB.
+    const cost = onDemandCost({
+      streamHours: 0,
+      acceptedRecords: 1024 ** 3 / 100,
+      acceptedBytes: 1024 ** 3,
+      recordBytes: 100,
+    });
+    expect(cost.gbWritten).toBeCloseTo(10.24, 6);
+    expect(cost.gbRead).toBeCloseTo(1, 10);
   });
 });
 
@@ -64,12 +92,25 @@ describe('baselines', () => {
     }
   });
 
-  it('on-demand starts at 4 MiB/s and allows double the previous peak', () => {
+  it('on-demand starts at 4 MiB/s and throttles only what more than doubles the peak of 15 minutes before', () => {
     const run = onDemandBaseline(demand);
-    // Capacity is set by what was accepted before: minute 4 accepts only 6 of its 10, so minute 5
-    // gets 12, and minute 6 doubles the 10 accepted in minute 5.
-    expect([...run.series.capacityUnits]).toEqual([4, 4, 4, 6, 6, 12, 20, 20]);
-    expect(run.series.throttledRecords[4]! / run.series.offeredRecords[4]!).toBeCloseTo(0.4, 10);
+    // No peak is 15 minutes old yet: 4 MiB/s throughout, so the 10 MiB/s minutes lose 60%.
+    expect([...run.series.capacityUnits]).toEqual([4, 4, 4, 4, 4, 4, 4, 4]);
+    expect(run.series.throttledRecords[4]! / run.series.offeredRecords[4]!).toBeCloseTo(0.6, 10);
+    // 20 minutes at 3, then a jump to 10: capacity is 2 x 3, so 40% is lost until the jump is
+    // 15 minutes old. A ramp 3 -> 5 -> 9 in 20-minute steps never throttles.
+    const jump = onDemandBaseline(series([...Array(20).fill(3), ...Array(20).fill(10)]));
+    expect(jump.series.capacityUnits[20]).toBe(6);
+    expect(jump.series.throttledRecords[20]! / jump.series.offeredRecords[20]!).toBeCloseTo(
+      0.4,
+      10,
+    );
+    expect(jump.series.throttledRecords[34]).toBeGreaterThan(0);
+    expect(jump.series.throttledRecords[35]).toBe(0);
+    const ramp = onDemandBaseline(
+      series([...Array(20).fill(3), ...Array(20).fill(5), ...Array(20).fill(9)]),
+    );
+    expect(ramp.series.throttledRecords.every((t) => t === 0)).toBe(true);
   });
 
   it('static-peak never throttles; the oracle follows demand minute by minute', () => {

@@ -3,9 +3,9 @@
  * /work/shared/aws-facts.md, which took them from public cost-estimation test data rather than
  * the AWS price page, so treat absolute dollars as indicative and the ratios as the result.
  *
- * Reads are not priced: consumers read the same data whichever capacity mode or policy is used, so
- * read charges would add the same amount to every row of a comparison (and provisioned reads are
- * included in the shard-hour anyway).
+ * Reads: provisioned shard-hours include shared-throughput reads (2 MiB/s per shard, so up to two
+ * consumers reading everything never need more shards than the writes do); on-demand bills every
+ * GB each consumer reads. Leaving reads out would flatter on-demand by up to a third per consumer.
  */
 
 export const PRICES = {
@@ -18,6 +18,9 @@ export const PRICES = {
   onDemand: {
     perStreamHour: 0.04,
     perGbWritten: 0.08,
+    perGbRead: 0.04,
+    /** Written data is billed per record, each rounded up to 1 KB (read as 1 KiB here). */
+    writeRoundingBytes: 1024,
     /** GB read as 2^30 bytes. */
     gbBytes: 1024 ** 3,
   },
@@ -58,21 +61,45 @@ export function provisionedCost(input: {
 
 export interface OnDemandCost {
   streamHours: number;
+  /** Billed GB written: every record rounded up to 1 KB. */
   gbWritten: number;
+  gbRead: number;
   streamCost: number;
   writeCost: number;
+  readCost: number;
   total: number;
 }
 
-export function onDemandCost(input: { streamHours: number; bytesWritten: number }): OnDemandCost {
-  const gbWritten = input.bytesWritten / PRICES.onDemand.gbBytes;
+/** The billed size of one record written on demand: rounded up to 1 KB. */
+export function onDemandBilledBytes(recordBytes: number): number {
+  const unit = PRICES.onDemand.writeRoundingBytes;
+  return Math.max(1, Math.ceil(recordBytes / unit - 1e-9)) * unit;
+}
+
+/**
+ * On-demand: stream-hours, written GB (per record rounded up to 1 KB) and read GB (every consumer
+ * reads every accepted byte once; throttled records are neither billed nor read).
+ */
+export function onDemandCost(input: {
+  streamHours: number;
+  acceptedRecords: number;
+  acceptedBytes: number;
+  recordBytes: number;
+  consumers?: number;
+}): OnDemandCost {
+  const gb = PRICES.onDemand.gbBytes;
+  const gbWritten = (input.acceptedRecords * onDemandBilledBytes(input.recordBytes)) / gb;
+  const gbRead = (input.acceptedBytes * (input.consumers ?? 1)) / gb;
   const streamCost = input.streamHours * PRICES.onDemand.perStreamHour;
   const writeCost = gbWritten * PRICES.onDemand.perGbWritten;
+  const readCost = gbRead * PRICES.onDemand.perGbRead;
   return {
     streamHours: input.streamHours,
     gbWritten,
+    gbRead,
     streamCost,
     writeCost,
-    total: streamCost + writeCost,
+    readCost,
+    total: streamCost + writeCost + readCost,
   };
 }

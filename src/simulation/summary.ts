@@ -21,6 +21,8 @@ export interface Figures {
   costUsd: number;
   costVsOnDemand: number | null;
   costVsOracle: number | null;
+  /** Cost over the bound's: meaningful only for a row that loses (almost) nothing. */
+  costVsBound: number | null;
   scalingOperations: number;
   maxScalingOperationsIn24h: number;
   /** Simulated seconds per wall-clock second (policies only). */
@@ -39,7 +41,15 @@ export function maxInRollingDay(events: readonly ScalingEvent[]): number {
   return best;
 }
 
-export function figuresOf(run: RunResult): Omit<Figures, 'costVsOnDemand' | 'costVsOracle'> {
+export interface PricingOptions {
+  /** Consumers that each read every accepted byte once (billed on demand only). Default 1. */
+  consumers?: number;
+}
+
+export function figuresOf(
+  run: RunResult,
+  pricing: PricingOptions = {},
+): Omit<Figures, 'costVsOnDemand' | 'costVsOracle' | 'costVsBound'> {
   const s = run.series;
   const minutes = run.demand.minutes;
   let offered = 0;
@@ -67,7 +77,13 @@ export function figuresOf(run: RunResult): Omit<Figures, 'costVsOnDemand' | 'cos
         acceptedRecords: accepted,
         recordBytes: run.demand.recordBytes,
       }).total
-    : onDemandCost({ streamHours: hours, bytesWritten: acceptedBytes }).total;
+    : onDemandCost({
+        streamHours: hours,
+        acceptedRecords: accepted,
+        acceptedBytes,
+        recordBytes: run.demand.recordBytes,
+        consumers: pricing.consumers ?? 1,
+      }).total;
   return {
     label: run.label,
     kind: run.kind,
@@ -86,15 +102,17 @@ export function figuresOf(run: RunResult): Omit<Figures, 'costVsOnDemand' | 'cos
   };
 }
 
-/** Figures of every run of one trace, with costs relative to the on-demand and oracle baselines. */
-export function summarize(runs: readonly RunResult[]): Figures[] {
-  const base = runs.map(figuresOf);
+/** Figures of every run of one trace, with costs relative to on-demand, the oracle and the bound. */
+export function summarize(runs: readonly RunResult[], pricing: PricingOptions = {}): Figures[] {
+  const base = runs.map((r) => figuresOf(r, pricing));
   const onDemand = base.find((f) => f.label === 'on-demand')?.costUsd;
   const oracle = base.find((f) => f.label === 'oracle')?.costUsd;
+  const bound = base.find((f) => f.label === 'bound')?.costUsd;
   return base.map((f) => ({
     ...f,
     costVsOnDemand: onDemand ? f.costUsd / onDemand : null,
     costVsOracle: oracle ? f.costUsd / oracle : null,
+    costVsBound: bound ? f.costUsd / bound : null,
   }));
 }
 
@@ -106,15 +124,17 @@ const fmt = {
   num: (x: number | null, digits = 1) => (x === null ? '–' : x.toFixed(digits)),
 };
 
+/** Cost and loss side by side: a cost ratio means little for a row that loses records. */
 export const TABLE_HEAD = [
   'run',
-  'throttled',
+  'cost',
+  'lost',
+  '/ bound',
+  '/ oracle',
+  '/ on-demand',
   'records lost',
   'min. throttled',
   'shard-hours',
-  'cost',
-  '/ on-demand',
-  '/ oracle',
   'scalings',
   'max / 24 h',
 ];
@@ -122,13 +142,14 @@ export const TABLE_HEAD = [
 export function tableRow(f: Figures): string[] {
   return [
     f.label,
+    fmt.usd(f.costUsd),
     fmt.pct(f.throttledPercent),
+    fmt.ratio(f.costVsBound),
+    fmt.ratio(f.costVsOracle),
+    fmt.ratio(f.costVsOnDemand),
     fmt.int(f.throttledRecords),
     fmt.int(f.throttledMinutes),
     f.shardHours === null ? '–' : fmt.int(f.shardHours),
-    fmt.usd(f.costUsd),
-    fmt.ratio(f.costVsOnDemand),
-    fmt.ratio(f.costVsOracle),
     fmt.int(f.scalingOperations),
     fmt.int(f.maxScalingOperationsIn24h),
   ];

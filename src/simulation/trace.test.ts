@@ -26,16 +26,65 @@ describe('parseTraceCsv', () => {
     [csv(['2015-02-31 00:00:00,1']), /line 2: "2015-02-31 00:00:00" is not a timestamp/],
     [csv(['2015-02-26 21:42:53,-1']), /line 2: value "-1" must be a finite number >= 0/],
     [csv(['2015-02-26 21:42:53,1,2']), /line 2: expected 2 fields/],
-    [
-      csv(['2015-02-26 21:47:53,1', '2015-02-26 21:42:53,2']),
-      /line 3: .* is not after the previous/,
-    ],
     ['time,count\n2015-02-26 21:42:53,1', /line 1: expected the header "timestamp,value"/],
     [csv([]), /no samples/],
     [csv(['2015-02-26 21:42:53,0']), /every value is 0/],
   ])('names the line of a bad row (%#)', (text, message) => {
     expect(() => parseTraceCsv(text)).toThrow(TraceError);
     expect(() => parseTraceCsv(text)).toThrow(message);
+  });
+
+  it('names the file in errors when told where the text came from', () => {
+    expect(() =>
+      parseTraceCsv(csv(['2015-02-26 21:42:53,x']), 't', { source: 'data/t.csv' }),
+    ).toThrow(/^data\/t\.csv line 2: value "x"/);
+  });
+});
+
+describe('messy traces', () => {
+  // A daylight-saving fall-back export: 01:00 and 01:05 appear twice, one row is out of order,
+  // one has no value and an hour is missing.
+  const messy = csv([
+    '2026-10-25 00:50:00,10',
+    '2026-10-25 00:55:00,12',
+    '2026-10-25 01:00:00,20',
+    '2026-10-25 01:05:00,22',
+    '2026-10-25 01:00:00,30',
+    '2026-10-25 01:05:00,8',
+    '2026-10-25 01:15:00,14',
+    '2026-10-25 01:10:00,',
+    '2026-10-25 01:20:00,16',
+    '2026-10-25 02:30:00,18',
+  ]);
+
+  it('sorts, merges repeated timestamps by max by default, and counts every repair', () => {
+    const t = parseTraceCsv(messy, 'dst');
+    expect(t.samples.map((s) => s.value)).toEqual([10, 12, 30, 22, 14, 16, 18]);
+    expect(t.samples.map((s) => s.timestamp)).toEqual(
+      [...t.samples.map((s) => s.timestamp)].sort((a, b) => a - b),
+    );
+    expect(t.warnings).toEqual([
+      '1 row(s) out of time order (sorted)',
+      '4 rows shared 2 timestamp(s) (merged by max)',
+      '1 row(s) with no value (dropped as missing)',
+      '1 gap(s) longer than twice the 5 min sample interval, the longest 1 h 10 min (the last value is held)',
+    ]);
+  });
+
+  it.each([
+    ['mean', [10, 12, 25, 15, 14, 16, 18]],
+    ['sum', [10, 12, 50, 30, 14, 16, 18]],
+    ['last', [10, 12, 30, 8, 14, 16, 18]],
+  ] as const)('merges repeated timestamps by %s when asked', (rule, values) => {
+    expect(parseTraceCsv(messy, 'dst', { duplicates: rule }).samples.map((s) => s.value)).toEqual(
+      values,
+    );
+  });
+
+  it('a clean trace has no warnings', () => {
+    expect(parseTraceCsv(csv(['2015-02-26 21:42:53,1', '2015-02-26 21:47:53,2'])).warnings).toEqual(
+      [],
+    );
   });
 });
 

@@ -18,6 +18,24 @@ export interface TraceSample {
 export interface Trace {
   name: string;
   samples: TraceSample[];
+  /** What was repaired while reading (out-of-order rows, repeated timestamps, gaps, blanks). */
+  warnings: string[];
+}
+
+/**
+ * How samples that share a timestamp become one. Exports repeat timestamps when a daylight-saving
+ * change folds an hour onto itself, or when two exports are concatenated. `max` is the default: it
+ * keeps every burst the export recorded, and the trace's peak (which sets its scale) then does not
+ * depend on the rule. `mean` keeps the level, `sum` suits counts split across two rows, `last`
+ * trusts the later row.
+ */
+export const DUPLICATE_RULES = ['max', 'mean', 'sum', 'last'] as const;
+export type DuplicateRule = (typeof DUPLICATE_RULES)[number];
+
+export interface ParseOptions {
+  duplicates?: DuplicateRule;
+  /** How errors name the input (the file's path); default the trace's name. */
+  source?: string;
 }
 
 export class TraceError extends Error {
@@ -61,22 +79,29 @@ function parseTimestamp(text: string): number | undefined {
 }
 
 /**
- * Parses a trace CSV. Every problem names its 1-based line, since traces are edited by hand and a
- * bad row in the middle of 15,000 is otherwise hard to find.
+ * Parses a trace CSV. Real exports are messy, so what can be repaired is, with a warning that
+ * counts it: rows out of order are sorted, rows sharing a timestamp are merged (`duplicates`),
+ * empty values are dropped as missing samples, and gaps are held at the last value. Only what cannot
+ * be read is refused, naming the 1-based line, since a bad row in the middle of 15,000 is otherwise
+ * hard to find.
  */
-export function parseTraceCsv(text: string, name = 'trace'): Trace {
+export function parseTraceCsv(text: string, name = 'trace', opts: ParseOptions = {}): Trace {
+  const rule = opts.duplicates ?? 'max';
+  const source = opts.source ?? name;
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.replace(/^\uFEFF/, '').trim() ?? '';
   if (header.replace(/\s+/g, '').toLowerCase() !== 'timestamp,value') {
     throw new TraceError(
-      `${name} line 1: expected the header "timestamp,value", found ${JSON.stringify(header)}`,
+      `${source} line 1: expected the header "timestamp,value", found ${JSON.stringify(header)}`,
     );
   }
-  const samples: TraceSample[] = [];
+  const rows: TraceSample[] = [];
+  let outOfOrder = 0;
+  let missingValues = 0;
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (raw === '') continue;
-    const where = `${name} line ${i + 1}`;
+    const where = `${source} line ${i + 1}`;
     const cells = raw.split(',');
     if (cells.length !== 2) {
       throw new TraceError(
@@ -90,31 +115,89 @@ export function parseTraceCsv(text: string, name = 'trace'): Trace {
       );
     }
     const valueText = cells[1]!.trim().replace(/^"|"$/g, '');
-    const value = valueText === '' ? Number.NaN : Number(valueText);
+    if (valueText === '') {
+      missingValues++;
+      continue;
+    }
+    const value = Number(valueText);
     if (!Number.isFinite(value) || value < 0) {
       throw new TraceError(
         `${where}: value ${JSON.stringify(cells[1])} must be a finite number >= 0`,
       );
     }
-    const previous = samples[samples.length - 1];
-    if (previous && timestamp <= previous.timestamp) {
-      throw new TraceError(
-        `${where}: timestamp ${cells[0]} is not after the previous sample's; samples must be oldest first, without repeats`,
-      );
+    const previous = rows[rows.length - 1];
+    if (previous && timestamp < previous.timestamp) outOfOrder++;
+    rows.push({ timestamp, value });
+  }
+  if (rows.length === 0) throw new TraceError(`${source}: no samples after the header`);
+  // A stable sort keeps rows that share a timestamp in file order, which `last` relies on.
+  rows.sort((a, b) => a.timestamp - b.timestamp);
+  const samples: TraceSample[] = [];
+  let merged = 0;
+  let groups = 0;
+  for (let i = 0; i < rows.length;) {
+    let j = i + 1;
+    while (j < rows.length && rows[j]!.timestamp === rows[i]!.timestamp) j++;
+    const group = rows.slice(i, j).map((r) => r.value);
+    if (group.length > 1) {
+      merged += group.length;
+      groups++;
     }
-    samples.push({ timestamp, value });
+    samples.push({ timestamp: rows[i]!.timestamp, value: mergeValues(group, rule) });
+    i = j;
   }
-  if (samples.length === 0) throw new TraceError(`${name}: no samples after the header`);
   if (!samples.some((s) => s.value > 0)) {
-    throw new TraceError(`${name}: every value is 0, so the trace has no peak to scale to`);
+    throw new TraceError(`${source}: every value is 0, so the trace has no peak to scale to`);
   }
-  return { name, samples };
+  const warnings: string[] = [];
+  if (outOfOrder > 0) warnings.push(`${outOfOrder} row(s) out of time order (sorted)`);
+  if (groups > 0) {
+    warnings.push(`${merged} rows shared ${groups} timestamp(s) (merged by ${rule})`);
+  }
+  if (missingValues > 0)
+    warnings.push(`${missingValues} row(s) with no value (dropped as missing)`);
+  const interval = typicalIntervalMs(samples);
+  let gaps = 0;
+  let longest = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const gap = samples[i]!.timestamp - samples[i - 1]!.timestamp;
+    if (gap > 2 * interval) {
+      gaps++;
+      longest = Math.max(longest, gap);
+    }
+  }
+  if (gaps > 0) {
+    warnings.push(
+      `${gaps} gap(s) longer than twice the ${formatDuration(interval)} sample interval, the longest ${formatDuration(longest)} (the last value is held)`,
+    );
+  }
+  return { name, samples, warnings };
 }
 
-export async function readTrace(path: string): Promise<Trace> {
+function mergeValues(values: number[], rule: DuplicateRule): number {
+  switch (rule) {
+    case 'max':
+      return Math.max(...values);
+    case 'mean':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'last':
+      return values[values.length - 1]!;
+  }
+}
+
+function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / MINUTE_MS);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${h} h` : `${h} h ${minutes % 60} min`;
+}
+
+export async function readTrace(path: string, opts: ParseOptions = {}): Promise<Trace> {
   const text = await readFile(path, 'utf8');
   const base = path.split(/[\\/]/).pop() ?? path;
-  return parseTraceCsv(text, base.replace(/\.csv$/i, ''));
+  return parseTraceCsv(text, base.replace(/\.csv$/i, ''), { source: path, ...opts });
 }
 
 export interface ScaleOptions {

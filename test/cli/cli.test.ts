@@ -131,13 +131,25 @@ describe('kas against the embedded emulator', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('deploys into a running embedded emulator through its control endpoint', async () => {
+  it('deploys into a running embedded emulator with sls deploy, as an update of its stack', async () => {
+    const before = emulator.cloudformation.getStack('us-east-1', 'kinesis-autoscaler-local');
     const r = await kas(['deploy', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(json<{ outputs: Record<string, string> }>(r.stdout).outputs).toMatchObject({
       ScaleUpTopicArn: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-up-local',
       ScalingLogTableName: 'kinesis-autoscaler-logs-local',
     });
+    // The framework's progress went to stderr; the stack is the same one, updated in place.
+    expect(r.stderr).toMatch(/Service deployed to stack kinesis-autoscaler-local/);
+    const after = emulator.cloudformation.getStack('us-east-1', 'kinesis-autoscaler-local');
+    expect(after?.stackId).toBe(before?.stackId);
+    expect(after?.status).toBe('UPDATE_COMPLETE');
+  }, 300_000);
+
+  it('refuses to send a stage other than local to an endpoint', async () => {
+    const r = await kas(['deploy', '--stage', 'prod']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stage prod cannot be deployed to http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('says when the endpoint is unreachable', async () => {

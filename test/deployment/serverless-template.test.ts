@@ -31,10 +31,15 @@ const ofType = (t: Template, type: string) =>
 describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
   it('creates both functions on nodejs22.x, bundled, with the service settings', () => {
     const fns = Object.fromEntries(ofType(templates[stage]!, 'AWS::Lambda::Function'));
-    expect(Object.keys(fns).sort()).toEqual(['ScaleDownLambdaFunction', 'ScaleUpLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual([
+      'ReconcileLambdaFunction',
+      'ScaleDownLambdaFunction',
+      'ScaleUpLambdaFunction',
+    ]);
     for (const [name, handler] of [
       ['ScaleUpLambdaFunction', 'src/autoscaler/handlers.scaleUp'],
       ['ScaleDownLambdaFunction', 'src/autoscaler/handlers.scaleDown'],
+      ['ReconcileLambdaFunction', 'src/autoscaler/handlers.reconcile'],
     ] as const) {
       const p = fns[name]!.Properties;
       expect(p.Runtime).toBe('nodejs22.x');
@@ -45,6 +50,45 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
         SCALING_POLICY: 'ours',
         MIN_SHARDS: '1',
         TARGET_UTILIZATION: '0.5',
+        SCALE_UP_TOPIC_ARN: { Ref: 'ScaleUpTopic' },
+        SCALE_DOWN_TOPIC_ARN: { Ref: 'ScaleDownTopic' },
+      });
+    }
+  });
+
+  it('runs the reconciler every five minutes from an EventBridge schedule rule', () => {
+    const t = templates[stage]!;
+    const rules = ofType(t, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [{ Arn: { 'Fn::GetAtt': ['ReconcileLambdaFunction', 'Arn'] } }],
+    });
+    const permission = ofType(t, 'AWS::Lambda::Permission').find(
+      ([, r]) => r.Properties.Principal === 'events.amazonaws.com',
+    );
+    expect(permission?.[1].Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': ['ReconcileLambdaFunction', 'Arn'] },
+      Action: 'lambda:InvokeFunction',
+      SourceArn: { 'Fn::GetAtt': [rules[0]![0], 'Arn'] },
+    });
+  });
+
+  it('sends scaling invocations that fail after two retries to an SQS dead-letter queue', () => {
+    const t = templates[stage]!;
+    const [[queueId, queue]] = ofType(t, 'AWS::SQS::Queue') as [[string, Resource]];
+    expect(queue.Properties.QueueName).toBe(`kinesis-autoscaler-failed-${stage}`);
+    const configs = ofType(t, 'AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    expect(
+      configs
+        .map((c) => c.FunctionName)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([{ Ref: 'ScaleDownLambdaFunction' }, { Ref: 'ScaleUpLambdaFunction' }]);
+    for (const c of configs) {
+      expect(c).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
       });
     }
   });
@@ -66,7 +110,10 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
         [{ Ref: 'ScaleDownTopic' }, { 'Fn::GetAtt': ['ScaleDownLambdaFunction', 'Arn'] }],
       ]),
     );
-    expect(ofType(t, 'AWS::Lambda::Permission')).toHaveLength(2);
+    const snsPermissions = ofType(t, 'AWS::Lambda::Permission').filter(
+      ([, r]) => r.Properties.Principal === 'sns.amazonaws.com',
+    );
+    expect(snsPermissions).toHaveLength(2);
     expect(t.Outputs.ScaleUpTopicArn).toEqual(
       expect.objectContaining({
         Value: { Ref: 'ScaleUpTopic' },
@@ -95,9 +142,11 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
     const [[, role]] = ofType(templates[stage]!, 'AWS::IAM::Role') as [[string, Resource]];
     const statements = (
       role.Properties.Policies as {
-        PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
+        PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
       }[]
-    ).flatMap((p) => p.PolicyDocument.Statement);
+    )
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .map((s) => ({ ...s, Action: [s.Action].flat() }));
     const actions = statements.flatMap((s) => s.Action);
     expect(actions.some((a) => a.includes('*'))).toBe(false);
     expect(actions).toEqual(
@@ -111,7 +160,9 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
         'cloudwatch:GetMetricData',
         'dynamodb:Query',
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
+        'sqs:SendMessage',
       ]),
     );
     for (const s of statements) {
@@ -123,6 +174,30 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
     });
     const table = statements.find((s) => s.Action.includes('dynamodb:PutItem'))!;
     expect(table.Resource).toEqual({ 'Fn::GetAtt': ['ScalingLogTable', 'Arn'] });
+    const queue = statements.find((s) => s.Action.includes('sqs:SendMessage'))!;
+    expect(queue.Resource).toEqual({ 'Fn::GetAtt': ['ScalingDeadLetterQueue', 'Arn'] });
+  });
+
+  it('writes only to alarms the contract names (scale-up / scale-down)', () => {
+    const [[, role]] = ofType(templates[stage]!, 'AWS::IAM::Role') as [[string, Resource]];
+    const statements = (
+      role.Properties.Policies as {
+        PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+      }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    const alarmArn = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`,
+    });
+    for (const action of [
+      'cloudwatch:PutMetricAlarm',
+      'cloudwatch:SetAlarmState',
+      'cloudwatch:DisableAlarmActions',
+    ]) {
+      const granting = statements.filter((s) => [s.Action].flat().includes(action));
+      expect(granting.map((s) => s.Resource)).toEqual([
+        [alarmArn('*scale-up*'), alarmArn('*scale-down*')],
+      ]);
+    }
   });
 
   it('ships a minified bundle with source maps that exports both handlers', async () => {

@@ -1,73 +1,44 @@
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { CONTROL_PREFIX, EMULATOR_ID } from '../../emulator/control.js';
-import { KitError } from '../../kit/errors.js';
-import { PROJECT_ROOT, packageStage } from '../../kit/package.js';
-import { stackName } from '../../kit/stack.js';
-import type { Context } from '../context.js';
-import type { Run } from '../program.js';
-
-/** True when the endpoint is our embedded emulator (it answers `/_emulator/health`). */
-export async function isEmbeddedEmulator(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL(`${CONTROL_PREFIX}health`, endpoint), {
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { emulator?: string };
-    return body.emulator === EMULATOR_ID;
-  } catch {
-    return false;
-  }
-}
+import { isEmbeddedEmulator } from '../../kit/emulator.js';
+import { deployStage } from '../../kit/package.js';
+import type { Context, Run } from '../context.js';
 
 export function deployCommand(program: Command, run: Run): void {
   program
     .command('deploy')
     .description(
-      'deploy the autoscaler: `sls deploy` for AWS and LocalStack; package and apply for the embedded emulator',
+      'deploy the autoscaler with `sls deploy`: to AWS, or with an endpoint (stage local) to the embedded emulator or LocalStack',
     )
     .action(run(async (ctx) => deploy(ctx)));
 }
 
 async function deploy(ctx: Context): Promise<void> {
-  const { endpoint, region } = ctx.target;
-  if (endpoint && (await isEmbeddedEmulator(endpoint))) {
-    const dir = await packageStage(ctx.stage, { region });
-    const res = await fetch(new URL(`${CONTROL_PREFIX}deploy`, endpoint), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ packageDir: dir, stackName: stackName(ctx.stage), region }),
-    });
-    const body = (await res.json()) as { message?: string; outputs?: Record<string, string> };
-    if (!res.ok)
-      throw new KitError(`deploying into the emulator failed: ${body.message ?? res.status}`);
-    ctx.print(
-      [
-        `deployed ${stackName(ctx.stage)} into the embedded emulator at ${endpoint}`,
-        ...Object.entries(body.outputs ?? {}).map(([k, v]) => `  ${k} = ${v}`),
-      ].join('\n'),
-      body,
-    );
-    return;
-  }
-  // AWS and LocalStack: the Serverless Framework does the deployment (serverless-localstack
-  // redirects stage local to the LocalStack endpoint).
-  const args = ['sls', 'deploy', '--stage', ctx.stage, '--region', region];
-  if (ctx.target.profile) args.push('--aws-profile', ctx.target.profile);
-  const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn('npx', args, {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: process.env,
-    });
-    child.on('error', reject);
-    child.on('exit', (c) => resolve(c ?? 1));
-  });
-  if (code !== 0) throw new KitError(`npx ${args.join(' ')} failed with exit code ${code}`);
-  ctx.print(`deployed ${stackName(ctx.stage)} with the Serverless Framework`, {
-    stage: ctx.stage,
+  const { endpoint, region, profile } = ctx.target;
+  const where = !endpoint
+    ? `AWS (${region})`
+    : (await isEmbeddedEmulator(endpoint))
+      ? `the embedded emulator at ${endpoint}`
+      : endpoint;
+  await deployStage(ctx.stage, {
     region,
-    stack: stackName(ctx.stage),
+    endpoint,
+    profile,
+    // The child needs PATH and HOME even where the command was given a reduced environment.
+    env: { ...process.env, ...ctx.env },
+    // With --json stdout carries only the result, so the framework's progress goes to stderr.
+    onOutput: (line) => ctx.io.err(`${line}\n`),
   });
+  const stack = await ctx.autoscaler();
+  const outputs = {
+    ScaleUpTopicArn: stack.scaleUpTopicArn,
+    ScaleDownTopicArn: stack.scaleDownTopicArn,
+    ScalingLogTableName: stack.logTable,
+  };
+  ctx.print(
+    [
+      `deployed ${stack.stackName} to ${where}`,
+      ...Object.entries(outputs).map(([k, v]) => `  ${k} = ${v}`),
+    ].join('\n'),
+    { stage: ctx.stage, region, stack: stack.stackName, endpoint, outputs },
+  );
 }

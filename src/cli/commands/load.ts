@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { planLoad, runLoad } from '../../kit/load.js';
 import { describeStream } from '../../kit/streams.js';
 import { realSleep } from '../../kit/time.js';
-import type { Run } from '../program.js';
+import type { Run } from '../context.js';
 import { number, positiveInt } from '../options.js';
 
 export function loadCommand(program: Command, run: Run): void {

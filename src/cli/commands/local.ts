@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, Emulator, SERVICE_NAMES } from '../../emulator/emulator.js';
-import { PROJECT_ROOT, packageStage } from '../../kit/package.js';
+import { deployStage } from '../../kit/package.js';
 import { stackName } from '../../kit/stack.js';
-import type { Io } from '../context.js';
-import type { Run } from '../program.js';
+import type { Io, Run } from '../context.js';
 import { number, positiveInt } from '../options.js';
 
 export interface LocalOptions {
@@ -12,6 +10,7 @@ export interface LocalOptions {
   host: string;
   deploy: boolean;
   reshardingSeconds: number;
+  verbose?: boolean;
 }
 
 export function localCommand(program: Command, run: Run, io: Io): void {
@@ -26,7 +25,8 @@ export function localCommand(program: Command, run: Run, io: Io): void {
       'address to bind (loopback by default: any credentials are accepted)',
       DEFAULT_HOST,
     )
-    .option('--no-deploy', 'start the emulator without packaging and deploying the autoscaler')
+    .option('--no-deploy', 'start the emulator without deploying the autoscaler')
+    .option('--verbose', "print the deployment's progress (`sls deploy` output)")
     .option(
       '--resharding-seconds <s>',
       'how long UpdateShardCount keeps a stream UPDATING',
@@ -55,22 +55,23 @@ export function localCommand(program: Command, run: Run, io: Io): void {
           `services: ${SERVICE_NAMES.join(', ')}; region ${region}; account ${emulator.accountId}`,
         ];
         if (opts.deploy) {
-          io.err('packaging the autoscaler (sls package --stage local)...');
-          const dir = await packageStage('local', {
+          // The same path as a user's `sls deploy --stage local`: through the emulator's S3 and
+          // CloudFormation, so what runs here is what that deploys.
+          io.err(`deploying the autoscaler (sls deploy --stage local) to ${emulator.url}...`);
+          await deployStage('local', {
             region,
-            outDir: join(PROJECT_ROOT, '.serverless'),
+            endpoint: emulator.url,
+            onOutput: (line) => {
+              if (opts.verbose) io.err(`[sls] ${line}`);
+            },
           });
-          const stack = await emulator.deployPackage({
-            packageDir: dir,
-            stackName: stackName('local'),
-            region,
-          });
+          const stack = emulator.cloudformation.getStack(region, stackName('local'));
           lines.push(
-            `deployed stack ${stack.stackName}:`,
-            ...stack.resources
+            `deployed stack ${stackName('local')}:`,
+            ...(stack?.resources ?? [])
               .filter((r) => r.status !== 'NO_OP')
               .map((r) => `  ${r.type.padEnd(24)} ${r.physicalId}`),
-            ...Object.entries(stack.outputs).map(([k, v]) => `  output ${k} = ${v}`),
+            ...(stack?.outputs ?? []).map((o) => `  output ${o.key} = ${o.value}`),
           );
         }
         lines.push(

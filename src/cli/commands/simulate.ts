@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { POLICIES } from '../../autoscaler/config.js';
 import { DEFAULT_RESHARDING_MS } from '../../simulation/loop.js';
 import { runSimulate } from '../../simulation/cli.js';
-import type { Run } from '../program.js';
+import { DUPLICATE_RULES, type DuplicateRule } from '../../simulation/trace.js';
+import type { Run } from '../context.js';
 import { number } from '../options.js';
 
 function positive(flag: string) {
@@ -40,6 +41,17 @@ export function simulateCommand(program: Command, run: Run): void {
       DEFAULT_RESHARDING_MS / 1000,
     )
     .option('--package-dir <dir>', 'reuse an `sls package --stage local` output folder')
+    .addOption(
+      new Option('--duplicates <rule>', 'how samples sharing a timestamp are merged')
+        .choices([...DUPLICATE_RULES])
+        .default('max'),
+    )
+    .option(
+      '--consumers <n>',
+      'consumers reading every record once (on-demand bills each GB read)',
+      number('--consumers'),
+      1,
+    )
     .action(
       run(
         async (
@@ -52,10 +64,17 @@ export function simulateCommand(program: Command, run: Run): void {
             out?: string;
             reshardingSeconds: number;
             packageDir?: string;
+            consumers: number;
+            duplicates: string;
           },
         ) => {
           await runSimulate(
-            { ...opts, policy: opts.policy as (typeof POLICIES)[number] | 'all', json: ctx.json },
+            {
+              ...opts,
+              policy: opts.policy as (typeof POLICIES)[number] | 'all',
+              duplicates: opts.duplicates as DuplicateRule,
+              json: ctx.json,
+            },
             {
               stdout: { write: (text) => ctx.io.out(text) },
               // The progress bar moves the cursor, which needs the real terminal stream.

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { logTableName } from '../../kit/stack.js';
 import { collectStatus, type AlarmStatus, type StreamStatus } from '../../kit/status.js';
 import { realSleep } from '../../kit/time.js';
-import type { Context } from '../context.js';
-import type { Run } from '../program.js';
-import { number } from '../options.js';
+import type { Context, Run } from '../context.js';
+import { number, positiveInt } from '../options.js';
 
 function alarmCell(a: AlarmStatus | undefined): string {
   if (!a) return '-';
@@ -38,22 +37,35 @@ export function statusCommand(program: Command, run: Run): void {
     .command('status')
     .description('streams, status, open shards, alarm states and thresholds, last scaling events')
     .argument('[name]', 'only this stream')
-    .option('--watch', 'refresh until interrupted')
+    .option(
+      '--watch',
+      'refresh until interrupted (redrawn on a terminal; elsewhere printed only when it changes)',
+    )
     .option('--interval <seconds>', 'refresh interval with --watch', number('--interval'), 2)
+    .option('--count <n>', 'with --watch, stop after this many refreshes', positiveInt('--count'))
     .action(
       run(
         async (
           ctx: Context,
           name: string | undefined,
-          opts: { watch?: boolean; interval: number },
+          opts: { watch?: boolean; interval: number; count?: number },
         ) => {
           const table = await logTable(ctx);
-          for (;;) {
+          if (!opts.watch) {
             const rows = await collectStatus(ctx.clients, table, name);
-            if (opts.watch && !ctx.json && ctx.io.isTTY) ctx.io.out('\x1b[2J\x1b[H');
-            if (opts.watch && ctx.json) ctx.io.out(JSON.stringify(rows));
-            else ctx.print(renderStatus(rows), rows);
-            if (!opts.watch) return;
+            ctx.print(renderStatus(rows), rows);
+            return;
+          }
+          let last: string | undefined;
+          for (let refresh = 1; ; refresh++) {
+            const rows = await collectStatus(ctx.clients, table, name);
+            const text = ctx.json ? JSON.stringify(rows) : renderStatus(rows);
+            if (ctx.io.isTTY && !ctx.json) ctx.io.out(`\x1b[2J\x1b[H${text}`);
+            // A pipe or a log file would otherwise grow by a whole table every interval.
+            else if (text !== last)
+              ctx.io.out(ctx.json ? text : `-- ${new Date().toISOString()}\n${text}`);
+            last = text;
+            if (opts.count !== undefined && refresh >= opts.count) return;
             await realSleep(opts.interval * 1000);
           }
         },

@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
 import type { Direction } from '../../autoscaler/alarm-contract.js';
 import { EXIT, KitError } from '../../kit/errors.js';
-import { readScalingLog } from '../../kit/scaling-log.js';
-import { createStream, waitForStream } from '../../kit/streams.js';
-import { fire, subscribe, unsubscribe, type SubscribeInput } from '../../kit/subscription.js';
+import { formatScalingLogEntry, readScalingLog } from '../../kit/scaling-log.js';
+import { createStream, describeStream, waitForStream } from '../../kit/streams.js';
+import {
+  checkThresholds,
+  fire,
+  subscribe,
+  unsubscribe,
+  type SubscribeInput,
+} from '../../kit/subscription.js';
+import { plural } from '../../kit/text.js';
 import { realSleep } from '../../kit/time.js';
-import type { Run } from '../program.js';
+import type { Run } from '../context.js';
 import { number, positiveInt, subscribeOptions, type SubscribeFlags } from '../options.js';
 
 export function streamCommands(program: Command, run: Run): void {
@@ -14,8 +21,8 @@ export function streamCommands(program: Command, run: Run): void {
       .command('create-stream')
       .description('create a provisioned stream and wait until it is ACTIVE')
       .argument('<name>', 'stream name')
-      .requiredOption('--shards <n>', 'initial shard count', positiveInt('--shards'))
-      .option('--on-demand', 'create an on-demand stream instead (not autoscaled)')
+      .option('--shards <n>', 'initial shard count (provisioned streams)', positiveInt('--shards'))
+      .option('--on-demand', 'create an on-demand stream instead (no --shards; not autoscaled)')
       .option('--subscribe', 'also create its scale-up and scale-down alarms')
       .option('--no-wait', 'return without waiting for ACTIVE')
       .option('--timeout <seconds>', 'how long to wait for ACTIVE', number('--timeout'), 120),
@@ -25,16 +32,33 @@ export function streamCommands(program: Command, run: Run): void {
         ctx,
         name: string,
         opts: SubscribeFlags & {
-          shards: number;
+          shards?: number;
           onDemand?: boolean;
           subscribe?: boolean;
           wait: boolean;
           timeout: number;
         },
       ) => {
+        // Refused before anything is created, so a usage mistake leaves no stream behind.
+        if (opts.onDemand && opts.shards !== undefined)
+          throw new KitError(
+            'on-demand streams size themselves: drop --shards, or drop --on-demand for a provisioned stream',
+            EXIT.usage,
+          );
+        if (opts.onDemand && opts.subscribe)
+          throw new KitError(
+            'on-demand streams are not autoscaled: --subscribe needs a provisioned stream (--shards <n>)',
+            EXIT.usage,
+          );
+        if (!opts.onDemand && opts.shards === undefined)
+          throw new KitError(
+            'create-stream needs --shards <n> for a provisioned stream, or --on-demand',
+            EXIT.usage,
+          );
+        if (opts.subscribe) checkThresholds(subscribeSettings(opts));
         await createStream(ctx.clients.kinesis, {
           name,
-          shards: opts.shards,
+          shards: opts.shards ?? 0,
           onDemand: Boolean(opts.onDemand),
         });
         const summary = opts.wait
@@ -49,13 +73,14 @@ export function streamCommands(program: Command, run: Run): void {
           ? await subscribe(ctx.clients, await subscribeInput(ctx, name, opts))
           : undefined;
         ctx.print(
-          `created stream ${name} with ${opts.onDemand ? 'on-demand capacity' : `${opts.shards} shards`}${summary ? ' (ACTIVE)' : ''}` +
+          `created stream ${name} with ${opts.onDemand ? 'on-demand capacity' : plural(opts.shards, 'shard')}${summary ? ' (ACTIVE)' : ''}` +
             (subscription
               ? `\nsubscribed: alarms ${subscription.alarms.up}, ${subscription.alarms.down}`
               : ''),
           {
             stream: name,
-            shards: opts.shards,
+            shards: opts.shards ?? null,
+            mode: opts.onDemand ? 'ON_DEMAND' : 'PROVISIONED',
             status: summary?.StreamStatus ?? 'CREATING',
             subscription,
           },
@@ -77,7 +102,7 @@ export function streamCommands(program: Command, run: Run): void {
       const tags = Object.entries(s.tags).map(([k, v]) => `${k}=${v}`);
       ctx.print(
         [
-          `subscribed ${name} (${s.shards} open shards) to the autoscaler of stage ${ctx.stage}`,
+          `subscribed ${name} (${plural(s.shards, 'open shard')}) to the autoscaler of stage ${ctx.stage}`,
           `  alarms: ${s.alarms.up}, ${s.alarms.down}${s.scaleDownActionsEnabled ? '' : ' (scale-down actions off at min shards)'}`,
           ...(tags.length ? [`  tags:   ${tags.join(', ')}`] : []),
         ].join('\n'),
@@ -113,7 +138,13 @@ export function streamCommands(program: Command, run: Run): void {
           );
         }
         const alarm = await fire(ctx.clients.cloudwatch, name, direction as Direction);
-        ctx.print(`set ${alarm} to ALARM`, { stream: name, direction, alarm, state: 'ALARM' });
+        ctx.print(
+          `set ${alarm} to ALARM` +
+            (direction === 'up'
+              ? `\nnote: a stream without traffic does not stay scaled up: its scale-down alarm sees an idle stream and scales it back down (on the emulator about a minute after the scale-up). Keep it busy with \`kas load ${name} --mibps <x> --duration <s>\`, or watch with \`kas status ${name} --watch\`.`
+              : ''),
+          { stream: name, direction, alarm, state: 'ALARM' },
+        );
       }),
     );
 
@@ -134,10 +165,11 @@ export function streamCommands(program: Command, run: Run): void {
             pollMs: opts.interval * 1000,
             sleep: realSleep,
             now: Date.now,
+            mustExist: true,
           });
           const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
           ctx.print(
-            `stream ${name} is ACTIVE with ${summary.OpenShardCount} open shards (waited ${seconds} s)`,
+            `stream ${name} is ACTIVE with ${plural(summary.OpenShardCount, 'open shard')} (waited ${seconds} s)`,
             {
               stream: name,
               status: summary.StreamStatus,
@@ -163,10 +195,9 @@ export function streamCommands(program: Command, run: Run): void {
           name,
           opts.limit,
         );
-        const lines = entries.map(
-          (e) =>
-            `${e.scaling_datetime}  ${e.scaling_type.padEnd(10)} ${String(e.shard_count).padStart(5)} -> ${String(e.target_shard_count).padEnd(5)} ${e.reason}`,
-        );
+        // A deleted stream keeps its log; a name with neither stream nor log is a mistake.
+        if (entries.length === 0) await describeStream(ctx.clients.kinesis, name);
+        const lines = entries.map(formatScalingLogEntry);
         ctx.print(lines.length ? lines.join('\n') : `no scaling log entries for ${name}`, entries);
       }),
     );
@@ -177,6 +208,15 @@ async function subscribeInput(
   stream: string,
   opts: SubscribeFlags,
 ): Promise<SubscribeInput> {
+  const settings = subscribeSettings(opts);
+  // Checked before the stack lookup, so a usage mistake is named as such wherever it is made.
+  checkThresholds(settings);
+  return { stream, stack: await ctx.autoscaler(), ...settings };
+}
+
+function subscribeSettings(
+  opts: SubscribeFlags,
+): Pick<SubscribeInput, 'overrides' | 'scaleUp' | 'scaleDown'> {
   const overrides: SubscribeInput['overrides'] = {};
   if (opts.minShards !== undefined) overrides.minShards = opts.minShards;
   if (opts.maxShards !== undefined) overrides.maxShards = opts.maxShards;
@@ -188,5 +228,5 @@ async function subscribeInput(
   if (opts.scaleDownThreshold !== undefined) scaleDown.threshold = opts.scaleDownThreshold;
   if (opts.period !== undefined) scaleUp.periodSeconds = opts.period;
   if (opts.scaleDownPeriod !== undefined) scaleDown.periodSeconds = opts.scaleDownPeriod;
-  return { stream, stack: await ctx.autoscaler(), overrides, scaleUp, scaleDown };
+  return { overrides, scaleUp, scaleDown };
 }

@@ -14,6 +14,7 @@ import {
   CreateFunctionCommand,
   GetFunctionCommand,
   LambdaClient,
+  PutFunctionEventInvokeConfigCommand,
   ResourceNotFoundException as LambdaNotFound,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -317,12 +318,21 @@ describe('applyTemplate', () => {
       'AWS::S3::BucketPolicy',
       'AWS::Lambda::Version',
       'AWS::Lambda::Permission',
-      'AWS::Lambda::EventInvokeConfig',
     ]) {
       const noOps = result.resources.filter((r) => r.type === type);
       expect(noOps.length).toBeGreaterThan(0);
       for (const r of noOps) expect(r).toMatchObject({ status: 'NO_OP', note: expect.any(String) });
     }
+    // Async invocation settings are applied to the functions.
+    expect(
+      lambdaMock.commandCalls(PutFunctionEventInvokeConfigCommand).map((c) => c.args[0].input),
+    ).toContainEqual({
+      FunctionName: 'kinesis-autoscaler-local-scaleUp',
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: undefined,
+      DestinationConfig: { OnSuccess: undefined, OnFailure: undefined },
+    });
   });
 
   it('is idempotent: re-applying creates nothing and updates the functions in place', async () => {
@@ -360,9 +370,9 @@ describe('applyTemplate', () => {
 
   it('rejects an unsupported resource type before calling any service', async () => {
     const t = fixture();
-    t.Resources.AlarmQueue = { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'q' } };
+    t.Resources.Machine = { Type: 'AWS::StepFunctions::StateMachine', Properties: {} };
     await expect(applyTemplate(options({ template: t }))).rejects.toThrow(
-      /^resource AlarmQueue: type AWS::SQS::Queue is not supported by the emulator/,
+      /^resource Machine: type AWS::StepFunctions::StateMachine is not supported by the emulator/,
     );
     expect(totalCalls()).toBe(0);
   });

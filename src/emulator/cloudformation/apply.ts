@@ -29,8 +29,13 @@ import {
   TagResourceCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import JSZip from 'jszip';
+import { applyEventInvokeConfig, applyQueue, applyRule } from './apply-async.js';
 import type { CloudFormationModel, ResourceApplyStatus, StackOutput } from './model.js';
+import { applyBucket, applyBucketPolicy } from './s3-resources.js';
 import {
   dependencyOrder,
   evaluateConditions,
@@ -51,6 +56,11 @@ export interface ApplyClients {
   sns: SNSClient;
   dynamodb: DynamoDBClient;
   lambda: LambdaClient;
+  /** When given, buckets are created in S3 and Lambda code is read from `Code.S3Bucket`. */
+  s3?: S3Client;
+  /** Needed by templates with SQS queues or EventBridge rules. */
+  sqs?: SQSClient;
+  events?: EventBridgeClient;
 }
 
 export interface ApplyTemplateOptions {
@@ -104,7 +114,7 @@ export class ApplyError extends Error {
   }
 }
 
-interface Outcome {
+export interface Outcome {
   physicalId: string;
   ref: string;
   attributes: Record<string, string>;
@@ -112,30 +122,28 @@ interface Outcome {
   note?: string;
 }
 
-interface HandlerInput {
+export interface HandlerInput {
   logicalId: string;
+  /** What the resource is now, when the stack already has it (an update). */
+  previousPhysicalId?: string;
   props: JsonObject;
   opts: ApplyTemplateOptions;
   ctx: ResolveContext;
   cache: ApplyCache;
 }
 
-interface ApplyCache {
+export interface ApplyCache {
   topicArns?: Set<string>;
 }
 
-type Handler = (input: HandlerInput) => Promise<Outcome>;
+export type Handler = (input: HandlerInput) => Promise<Outcome>;
 
 const NO_OP_REASONS: Record<string, string> = {
   'AWS::IAM::Role': 'the emulator does not enforce IAM; the role ARN is computed',
   'AWS::Logs::LogGroup': 'the emulator keeps Lambda logs itself; no CloudWatch Logs group is made',
-  'AWS::S3::Bucket': 'the emulator has no S3; code is read from the artifact folder instead',
-  'AWS::S3::BucketPolicy': 'the emulator has no S3',
   'AWS::Lambda::Version':
     'versions are not published; the reference is the function ARN qualified with $LATEST',
   'AWS::Lambda::Permission': 'the emulator does not check Lambda resource policies',
-  'AWS::Lambda::EventInvokeConfig':
-    'async retry and destination settings are not applied by the emulator',
 };
 
 const HANDLERS: Record<string, Handler> = {
@@ -143,7 +151,40 @@ const HANDLERS: Record<string, Handler> = {
   'AWS::SNS::Subscription': applySubscription,
   'AWS::DynamoDB::Table': applyTable,
   'AWS::Lambda::Function': applyFunction,
+  'AWS::S3::Bucket': applyBucket,
+  'AWS::S3::BucketPolicy': applyBucketPolicy,
+  'AWS::Lambda::EventInvokeConfig': applyEventInvokeConfig,
+  'AWS::SQS::Queue': applyQueue,
+  'AWS::Events::Rule': applyRule,
 };
+
+/**
+ * Creates or updates one resource from its resolved properties; types the emulator keeps no state
+ * for resolve to computed names. Errors name the resource and what went wrong.
+ */
+export async function applyResource(type: string, input: HandlerInput): Promise<Outcome> {
+  const handler = HANDLERS[type];
+  if (!handler) {
+    if (!(type in NO_OP_REASONS)) {
+      throw new TemplateError(
+        `resource ${input.logicalId}: type ${type} is not supported by the emulator (supported: ${[
+          ...SUPPORTED_TYPES,
+          ...NO_OP_TYPES,
+        ].join(', ')})`,
+      );
+    }
+    return noOp(type, input.logicalId, input.props, input.ctx);
+  }
+  try {
+    return await handler(input);
+  } catch (err) {
+    if (err instanceof TemplateError || err instanceof ApplyError) throw err;
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    throw new ApplyError(`resource ${input.logicalId} (${type}): ${message}`, input.logicalId, {
+      cause: err,
+    });
+  }
+}
 
 export const SUPPORTED_TYPES = Object.keys(HANDLERS);
 export const NO_OP_TYPES = Object.keys(NO_OP_REASONS);
@@ -272,8 +313,9 @@ async function precheck(
     if (res.Type === 'AWS::Lambda::Function') {
       const code = res.Properties?.Code;
       if (!isObject(code)) throw new TemplateError(`resource ${id}: Code is required`);
-      if (typeof code.S3Key === 'string') await zipPath(id, code.S3Key, opts.artifactDir);
-      else if (code.S3Key === undefined && code.ZipFile === undefined) {
+      if (typeof code.S3Key === 'string' && !(code.S3Bucket !== undefined && opts.clients.s3)) {
+        await zipPath(id, code.S3Key, opts.artifactDir);
+      } else if (code.S3Key === undefined && code.ZipFile === undefined) {
         throw new TemplateError(
           `resource ${id}: Code must have S3Key (a zip in the artifact folder) or ZipFile; container images are not supported`,
         );
@@ -357,6 +399,15 @@ function noOp(type: string, logicalId: string, props: JsonObject, ctx: ResolveCo
         DomainName: `${ref}.s3.amazonaws.com`,
         RegionalDomainName: `${ref}.s3.${region}.amazonaws.com`,
       };
+      break;
+    case 'AWS::SQS::Queue':
+      ref = str(props.QueueName) ?? fallback.slice(0, 80);
+      attributes = { Arn: `arn:aws:sqs:${region}:${accountId}:${ref}`, QueueName: ref };
+      ref = `https://sqs.${region}.amazonaws.com/${accountId}/${ref}`;
+      break;
+    case 'AWS::Events::Rule':
+      ref = str(props.Name) ?? fallback.slice(0, 64);
+      attributes = { Arn: `arn:aws:events:${region}:${accountId}:rule/${ref}` };
       break;
     case 'AWS::Lambda::Version': {
       const fn = str(props.FunctionName);
@@ -662,7 +713,7 @@ async function applyFunction({ logicalId, props, opts, ctx }: HandlerInput): Pro
   const name =
     optionalString(props.FunctionName, logicalId, 'FunctionName') ??
     `${ctx.stackName}-${logicalId}`.slice(0, 64);
-  const zip = await functionZip(logicalId, props, opts.artifactDir);
+  const zip = await functionZip(logicalId, props, opts.artifactDir, opts.clients.s3);
   const config = {
     FunctionName: name,
     Role: requiredString(props.Role, logicalId, 'Role'),
@@ -672,6 +723,9 @@ async function applyFunction({ logicalId, props, opts, ctx }: HandlerInput): Pro
     MemorySize: optionalNumber(props.MemorySize, logicalId, 'MemorySize'),
     Description: optionalString(props.Description, logicalId, 'Description'),
     Environment: { Variables: environment(props.Environment, logicalId) },
+    DeadLetterConfig: isObject(props.DeadLetterConfig)
+      ? { TargetArn: optionalString(props.DeadLetterConfig.TargetArn, logicalId, 'TargetArn') }
+      : undefined,
   };
   const defined = <T extends object>(o: T): T =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -721,9 +775,16 @@ async function functionZip(
   logicalId: string,
   props: JsonObject,
   artifactDir: string,
+  s3?: S3Client,
 ): Promise<Uint8Array> {
   const code = props.Code;
   if (!isObject(code)) throw new TemplateError(`resource ${logicalId}: Code is required`);
+  if (s3 && typeof code.S3Bucket === 'string' && typeof code.S3Key === 'string') {
+    // Like Lambda, read the code from the object the template names, as uploaded.
+    const out = await s3.send(new GetObjectCommand({ Bucket: code.S3Bucket, Key: code.S3Key }));
+    if (!out.Body) throw new Error(`s3://${code.S3Bucket}/${code.S3Key} has no body`);
+    return out.Body.transformToByteArray();
+  }
   if (typeof code.S3Key === 'string') {
     return readFile(await zipPath(logicalId, code.S3Key, artifactDir));
   }
@@ -797,6 +858,7 @@ const FUNCTION_PROPERTIES = new Set([
   'Environment',
   'Architectures',
   'Tags',
+  'DeadLetterConfig',
 ]);
 
 /** Properties the emulator does not act on are reported rather than silently dropped. */

@@ -180,6 +180,7 @@ describe('CloudFormationEndpoint', () => {
       ResourceStatus: 'CREATE_COMPLETE',
       ResourceStatusReason:
         'TTL set on expires_at (the emulator records TTL but does not expire items)',
+      DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
     });
     expect(StackResourceSummaries).toHaveLength(18);
     const role = StackResourceSummaries?.find(
@@ -210,12 +211,12 @@ describe('CloudFormationEndpoint', () => {
     ]);
   });
 
-  it('refuses CreateStack and says how stacks are applied', async () => {
+  it('refuses stack operations when it is given only the model (no engine)', async () => {
     await expect(
       cfn.send(new CreateStackCommand({ StackName: 'x', TemplateBody: '{}' })),
     ).rejects.toMatchObject({
       name: 'InvalidAction',
-      message: expect.stringContaining('`npm start` / `kas deploy`'),
+      message: 'This CloudFormation endpoint only reads stacks',
     });
   });
 

@@ -1,11 +1,8 @@
-/** What the emulator's wiring needs from CloudWatch. */
+/**
+ * CloudWatch's face: what the emulator's wiring needs. Everything else in this folder is private to
+ * the service (model, alarm scheduler and validation, metric store, metric math, wire protocols).
+ */
 export { CloudWatchModel, type CloudWatchModelOptions } from './model.js';
 export { CloudWatchJsonEndpoint } from './protocol-json.js';
 export { CloudWatchQueryEndpoint } from './protocol-query.js';
-export {
-  buildAlarmNotification,
-  regionLongName,
-  type AlarmNotification,
-  type AlarmSnapshot,
-  type StateChange,
-} from './alarm-message.js';
+export type { ApiEvaluationWindow } from './evaluation-window.js';

@@ -4,6 +4,7 @@
  * expression at once, as AWS does, rather than at the first evaluation.
  */
 import jsep from 'jsep';
+import { errorMessage } from '../../aws/errors.js';
 import { AwsError } from '../protocol/errors.js';
 import { gridTimestamps } from './metric-store.js';
 import type { MetricDataQuery, MetricStat } from './schemas.js';
@@ -79,7 +80,7 @@ export class MetricMath {
         ast = jsep(q.Expression);
       } catch (err) {
         throw invalid(
-          `Error in expression ${q.Id} '${q.Expression}': syntax error: ${(err as Error).message}`,
+          `Error in expression ${q.Id} '${q.Expression}': syntax error: ${errorMessage(err)}`,
         );
       }
       const found = new Set<string>();

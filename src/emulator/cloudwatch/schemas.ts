@@ -170,6 +170,25 @@ export const listMetricsSchema = z.object({
 });
 export type ListMetricsInput = z.infer<typeof listMetricsSchema>;
 
+/**
+ * A union of two structures. `SlidingWindow` has no members, so the Query protocol sends it as an
+ * empty value (`EvaluationWindow.SlidingWindow=`) or not at all.
+ */
+const evaluationWindowSchema = z.object({
+  SlidingWindow: z
+    .preprocess(
+      (v) => (v === '' ? {} : v),
+      z.object({}).transform(() => ({})),
+    )
+    .optional(),
+  WallClockWindow: z
+    .preprocess(
+      (v) => (v === '' ? {} : v),
+      z.object({ Timezone: z.string().min(1).max(50).optional() }),
+    )
+    .optional(),
+});
+
 const arnList = list(z.string().min(1).max(1024)).optional();
 
 export const putMetricAlarmSchema = z.object({
@@ -195,6 +214,7 @@ export const putMetricAlarmSchema = z.object({
   Metrics: list(metricDataQuerySchema).optional(),
   Tags: list(tagSchema).optional(),
   ThresholdMetricId: z.string().min(1).max(255).optional(),
+  EvaluationWindow: evaluationWindowSchema.optional(),
 });
 export type PutMetricAlarmInput = z.infer<typeof putMetricAlarmSchema>;
 

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { PassThrough } from 'node:stream';
 import dynalite from 'dynalite';
-import type { RawEndpoint } from '../server.js';
+import type { RawEndpoint } from '../protocol/types.js';
 
 export interface DynamoDbEndpointOptions {
   /** Account id written into table ARNs. */

@@ -1,15 +1,51 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import JSZip from 'jszip';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { InvocationResult, InvocationType, LambdaInvoker } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
+import {
+  ASYNC_RETRY_DELAYS_MS,
+  deadLetterAttributes,
+  DEFAULT_MAX_EVENT_AGE_S,
+  DEFAULT_MAX_RETRIES,
+  deliver,
+  eventInvokeConfig,
+  invocationRecord,
+  type AsyncEvent,
+  type DestinationTargets,
+  type EventInvokeConfig,
+  type FailureCondition,
+} from './async.js';
 import type { EnvironmentSpec, RunOutcome } from './environment.js';
+import { decodeMarker, defaultNodePath, sha256, tailOf, unpackZip } from './code.js';
 import { EnvironmentPool } from './pool.js';
+import type {
+  CreateFunctionInput,
+  DetailedInvocationResult,
+  FunctionConfiguration,
+  FunctionStats,
+  InvocationRecord,
+  InvocationRunResult,
+  UpdateFunctionConfigurationInput,
+} from './types.js';
+import {
+  assertHandlerFile,
+  createFunctionSchema,
+  invalidParameter,
+  NAME_RE,
+  parseLambdaInput,
+  updateConfigurationSchema,
+  validation,
+  zipFileSchema,
+} from './validation.js';
+
+export { ASYNC_RETRY_DELAYS_MS } from './async.js';
+export { NODE_RUNTIMES } from './validation.js';
+export type * from './types.js';
 
 export interface LambdaModelOptions {
   clock: Clock;
@@ -26,136 +62,24 @@ export interface LambdaModelOptions {
   /** Receives every log line; default writes `[lambda:<name>] line` to stdout. */
   onLog?: (functionName: string, line: string) => void;
   /**
+   * Receives every run's result (what the handler returned, or its error type), so a caller such
+   * as the simulator learns decisions from a typed value instead of parsing log text.
+   */
+  onResult?: (functionName: string, result: InvocationRunResult) => void;
+  /**
    * Directories bare `require`s fall back to, standing in for the SDK the Node.js runtime ships
    * (bundles usually leave `@aws-sdk/*` external). Default: the node_modules holding this package.
    */
   nodePath?: string[];
+  /** Where async invocation records and dead-letter messages are delivered. */
+  destinations?: DestinationTargets;
 }
 
-/** The fields CreateFunction accepts; types are checked here because they arrive as JSON. */
-export interface CreateFunctionInput {
-  FunctionName?: unknown;
-  Runtime?: unknown;
-  Role?: unknown;
-  Handler?: unknown;
-  Code?: unknown;
-  Environment?: unknown;
-  Timeout?: unknown;
-  MemorySize?: unknown;
-  Description?: unknown;
-  PackageType?: unknown;
-  Tags?: unknown;
-}
-
-export interface UpdateFunctionConfigurationInput {
-  Runtime?: unknown;
-  Role?: unknown;
-  Handler?: unknown;
-  Environment?: unknown;
-  Timeout?: unknown;
-  MemorySize?: unknown;
-  Description?: unknown;
-}
-
-export interface FunctionConfiguration {
-  FunctionName: string;
-  FunctionArn: string;
-  Runtime: string;
-  Role: string;
-  Handler: string;
-  CodeSize: number;
-  Description: string;
-  Timeout: number;
-  MemorySize: number;
-  LastModified: string;
-  CodeSha256: string;
-  Version: string;
-  Environment: { Variables: Record<string, string> };
-  TracingConfig: { Mode: string };
-  RevisionId: string;
-  State: string;
-  LastUpdateStatus: string;
-  PackageType: string;
-  Architectures: string[];
-  EphemeralStorage: { Size: number };
-}
-
-export interface FunctionStats {
-  /** Handler runs, retries included. */
-  invocations: number;
-  /** Runs that failed (threw, timed out, crashed or failed to initialise). */
-  errors: number;
-  /** Async retries run. */
-  retries: number;
-  timeouts: number;
-  coldStarts: number;
-}
-
-export interface InvocationRecord {
-  requestId: string;
-  type: InvocationType;
-  /** 0 for the first attempt of an async event, 1 and 2 for its retries. */
-  attempt: number;
-  /** Clock time the run started. */
-  at: number;
-  status: 'success' | 'error';
-  errorType?: string;
-}
-
-export interface DetailedInvocationResult extends InvocationResult {
-  requestId: string;
-  executedVersion: string;
-  /** Base64 of the last 4 KB of this invocation's log, when asked for with `tail`. */
-  logResult?: string;
-}
-
-/** Node.js runtimes the emulator can stand in for (it runs every function on its own Node). */
-export const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
-
-/** Lambda's async retry schedule: two retries, about one and then two minutes apart. */
-export const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
-
-const NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
-const ROLE_RE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/;
-const ENV_KEY_RE = /^[a-zA-Z][a-zA-Z0-9_]+$/;
 const FUNCTION_REF_RE =
   /^(?:(?:arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):)?(\d{12}):function:)?([a-zA-Z0-9_-]{1,64})(?::(\$LATEST|[a-zA-Z0-9_-]+))?$/;
-/** Keys the Lambda service sets itself and refuses in a function's configuration. */
-const RESERVED_ENV_KEYS = new Set([
-  '_HANDLER',
-  '_X_AMZN_TRACE_ID',
-  'AWS_DEFAULT_REGION',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-]);
-const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 /** Raised from 256 KB to 1 MB in 2025. */
 const MAX_ASYNC_PAYLOAD = 1024 * 1024;
-const MAX_ENV_BYTES = 4 * 1024;
-const TAIL_BYTES = 4 * 1024;
-
-const invalidParameter = (message: string) =>
-  new AwsError('InvalidParameterValueException', message, 400);
-const validation = (field: string, value: unknown, constraint: string) =>
-  new AwsError(
-    'ValidationException',
-    `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${constraint}`,
-    400,
-  );
 
 interface FunctionState {
   config: FunctionConfiguration;
@@ -166,6 +90,7 @@ interface FunctionState {
   history: InvocationRecord[];
   logs: string[];
   deleted: boolean;
+  eventInvokeConfig?: EventInvokeConfig;
 }
 
 /**
@@ -200,21 +125,11 @@ export class LambdaModel implements LambdaInvoker {
     if (this.functions.has(name)) {
       throw new AwsError('ResourceConflictException', `Function already exist: ${name}`, 409);
     }
-    if (input.PackageType !== undefined && input.PackageType !== 'Zip') {
-      throw invalidParameter(
-        'The embedded emulator runs .zip packages only; container images are not supported.',
-      );
-    }
-    const runtime = checkRuntime(input.Runtime, true)!;
-    const role = checkRole(input.Role, true)!;
-    const handler = checkHandler(input.Handler, true)!;
-    const variables = checkEnvironment(input.Environment) ?? {};
-    const timeout = checkInt(input.Timeout, 'timeout', 1, 900) ?? 3;
-    const memorySize = checkInt(input.MemorySize, 'memorySize', 128, 10240) ?? 128;
-    const description = checkDescription(input.Description) ?? '';
-    const tags = checkTags(input.Tags);
-    const zip = zipFromCode(input.Code);
-    const codeDir = await this.unpack(name, zip, handler);
+    const valid = parseLambdaInput(createFunctionSchema, input);
+    const handler = valid.Handler!;
+    const tags = valid.Tags;
+    const zip = valid.Code;
+    const codeDir = await unpackZip(this.workDir, name, zip, handler);
     // Another create may have won while the zip was unpacking.
     if (this.functions.has(name)) {
       await fs.rm(codeDir, { recursive: true, force: true });
@@ -223,24 +138,25 @@ export class LambdaModel implements LambdaInvoker {
     const config: FunctionConfiguration = {
       FunctionName: name,
       FunctionArn: this.functionArn(name),
-      Runtime: runtime,
-      Role: role,
+      Runtime: valid.Runtime!,
+      Role: valid.Role!,
       Handler: handler,
       CodeSize: zip.length,
-      Description: description,
-      Timeout: timeout,
-      MemorySize: memorySize,
+      Description: valid.Description ?? '',
+      Timeout: valid.Timeout ?? 3,
+      MemorySize: valid.MemorySize ?? 128,
       LastModified: this.lastModified(),
       CodeSha256: sha256(zip),
       Version: '$LATEST',
-      Environment: { Variables: variables },
+      Environment: { Variables: valid.Environment ?? {} },
       TracingConfig: { Mode: 'PassThrough' },
       RevisionId: randomUUID(),
       State: 'Active',
       LastUpdateStatus: 'Successful',
       PackageType: 'Zip',
-      Architectures: ['x86_64'],
+      Architectures: valid.Architectures ?? ['x86_64'],
       EphemeralStorage: { Size: 512 },
+      ...(valid.DeadLetterConfig ? { DeadLetterConfig: valid.DeadLetterConfig } : {}),
     };
     // The pool calls back into the state only once an event runs, after `state` exists.
     const pool = new EnvironmentPool(
@@ -318,9 +234,9 @@ export class LambdaModel implements LambdaInvoker {
     input: { ZipFile?: unknown },
   ): Promise<FunctionConfiguration> {
     const fn = this.find(nameOrArn);
-    const zip = zipFromCode({ ZipFile: input.ZipFile });
+    const zip = parseLambdaInput(zipFileSchema, { Code: { ZipFile: input.ZipFile } }).Code;
     const oldDir = fn.codeDir;
-    fn.codeDir = await this.unpack(fn.config.FunctionName, zip, fn.config.Handler);
+    fn.codeDir = await unpackZip(this.workDir, fn.config.FunctionName, zip, fn.config.Handler);
     fn.config.CodeSize = zip.length;
     fn.config.CodeSha256 = sha256(zip);
     this.touch(fn);
@@ -334,21 +250,19 @@ export class LambdaModel implements LambdaInvoker {
     input: UpdateFunctionConfigurationInput,
   ): Promise<FunctionConfiguration> {
     const fn = this.find(nameOrArn);
-    const runtime = checkRuntime(input.Runtime, false);
-    const role = checkRole(input.Role, false);
-    const handler = checkHandler(input.Handler, false);
-    const variables = checkEnvironment(input.Environment);
-    const timeout = checkInt(input.Timeout, 'timeout', 1, 900);
-    const memorySize = checkInt(input.MemorySize, 'memorySize', 128, 10240);
-    const description = checkDescription(input.Description);
-    if (handler !== undefined) await assertHandlerFile(fn.codeDir, handler);
-    if (runtime !== undefined) fn.config.Runtime = runtime;
-    if (role !== undefined) fn.config.Role = role;
-    if (handler !== undefined) fn.config.Handler = handler;
-    if (variables !== undefined) fn.config.Environment = { Variables: variables };
-    if (timeout !== undefined) fn.config.Timeout = timeout;
-    if (memorySize !== undefined) fn.config.MemorySize = memorySize;
-    if (description !== undefined) fn.config.Description = description;
+    const valid = parseLambdaInput(updateConfigurationSchema, input);
+    if (valid.Handler !== undefined) assertHandlerFile(fn.codeDir, valid.Handler);
+    if (valid.Runtime !== undefined) fn.config.Runtime = valid.Runtime;
+    if (valid.Role !== undefined) fn.config.Role = valid.Role;
+    if (valid.Handler !== undefined) fn.config.Handler = valid.Handler;
+    if (valid.Environment !== undefined) fn.config.Environment = { Variables: valid.Environment };
+    if (valid.Timeout !== undefined) fn.config.Timeout = valid.Timeout;
+    if (valid.MemorySize !== undefined) fn.config.MemorySize = valid.MemorySize;
+    if (valid.Description !== undefined) fn.config.Description = valid.Description;
+    if (valid.DeadLetterConfig !== undefined) {
+      if (valid.DeadLetterConfig.TargetArn) fn.config.DeadLetterConfig = valid.DeadLetterConfig;
+      else delete fn.config.DeadLetterConfig;
+    }
     this.touch(fn);
     void fn.pool.retireAll();
     return structuredClone(fn.config);
@@ -392,7 +306,8 @@ export class LambdaModel implements LambdaInvoker {
       throw new AwsError('ServiceException', 'The Lambda emulator is shut down', 500);
     const requestId = randomUUID();
     if (type === 'Event') {
-      void this.opts.clock.track(this.runAsync(fn, requestId, body, 0));
+      const event: AsyncEvent = { requestId, payload: body, enqueuedAt: this.opts.clock.now() };
+      void this.opts.clock.track(this.runAsync(fn, event, 0));
       return { statusCode: 202, payload: '', requestId, executedVersion: '$LATEST' };
     }
     const { outcome, logs } = await this.execute(fn, requestId, body, 'RequestResponse', 0);
@@ -442,29 +357,145 @@ export class LambdaModel implements LambdaInvoker {
     else await Promise.all(fns.map((fn) => fs.rm(fn.codeDir, { recursive: true, force: true })));
   }
 
-  private async runAsync(
-    fn: FunctionState,
-    requestId: string,
-    payload: string,
-    attempt: number,
-  ): Promise<void> {
+  /**
+   * One attempt of an async event, then what Lambda does next: a retry after the schedule's delay
+   * while attempts and the event's age allow, else the on-failure destination and dead-letter
+   * queue; on success, the on-success destination.
+   */
+  private async runAsync(fn: FunctionState, event: AsyncEvent, attempt: number): Promise<void> {
     if (fn.deleted) return;
+    const maxAgeMs =
+      (fn.eventInvokeConfig?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_S) * 1000;
+    const maxRetries = fn.eventInvokeConfig?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
     let outcome: RunOutcome;
     try {
-      ({ outcome } = await this.execute(fn, requestId, payload, 'Event', attempt));
+      ({ outcome } = await this.execute(fn, event.requestId, event.payload, 'Event', attempt));
     } catch (err) {
       // Nobody awaits an async event, and a rejection would surface from the clock's advance():
       // the only way here is the function being deleted mid-flight, which ends the event.
-      this.recordLog(fn, `Async event ${requestId} abandoned: ${String(err)}`);
+      this.recordLog(fn, `Async event ${event.requestId} abandoned: ${String(err)}`);
+      return;
+    }
+    if (fn.deleted || this.disposed) return;
+    if (outcome.ok) {
+      await this.sendRecord(fn, event, 'Success', attempt + 1, outcome);
       return;
     }
     const delay = ASYNC_RETRY_DELAYS_MS[attempt];
-    if (outcome.ok || delay === undefined || fn.deleted || this.disposed) return;
+    if (attempt >= maxRetries || delay === undefined) {
+      await this.failEvent(fn, event, 'RetriesExhausted', attempt + 1, outcome);
+      return;
+    }
     const handle = this.opts.clock.setTimeout(() => {
       this.retryTimers.delete(handle);
-      return this.runAsync(fn, requestId, payload, attempt + 1);
+      // An event older than its maximum age is discarded instead of retried.
+      if (this.opts.clock.now() - event.enqueuedAt > maxAgeMs) {
+        return this.failEvent(fn, event, 'EventAgeExceeded', attempt + 1, outcome);
+      }
+      return this.runAsync(fn, event, attempt + 1);
     }, delay);
     this.retryTimers.add(handle);
+  }
+
+  private async failEvent(
+    fn: FunctionState,
+    event: AsyncEvent,
+    condition: FailureCondition,
+    invokeCount: number,
+    outcome: RunOutcome,
+  ): Promise<void> {
+    if (fn.deleted || this.disposed) return;
+    await this.sendRecord(fn, event, condition, invokeCount, outcome);
+    const dlq = fn.config.DeadLetterConfig?.TargetArn;
+    if (dlq) {
+      await this.deliverTo(fn, dlq, event.payload, deadLetterAttributes(event.requestId, outcome));
+    }
+  }
+
+  private async sendRecord(
+    fn: FunctionState,
+    event: AsyncEvent,
+    condition: FailureCondition | 'Success',
+    invokeCount: number,
+    outcome: RunOutcome,
+  ): Promise<void> {
+    const destinations = fn.eventInvokeConfig?.DestinationConfig;
+    const arn =
+      condition === 'Success'
+        ? destinations?.OnSuccess.Destination
+        : destinations?.OnFailure.Destination;
+    if (!arn) return;
+    const record = invocationRecord({
+      event,
+      functionArn: fn.config.FunctionArn,
+      at: this.opts.clock.now(),
+      condition,
+      invokeCount,
+      outcome,
+    });
+    await this.deliverTo(fn, arn, record);
+  }
+
+  private async deliverTo(
+    fn: FunctionState,
+    arn: string,
+    body: string,
+    attributes?: Record<string, { DataType: string; StringValue?: string }>,
+  ): Promise<void> {
+    try {
+      await deliver(this.opts.destinations ?? {}, arn, body, attributes);
+    } catch (err) {
+      // Lambda drops a record it cannot deliver; the function's log says so.
+      this.recordLog(fn, `Failed to deliver the invocation record to ${arn}: ${String(err)}`);
+    }
+  }
+
+  /** PutFunctionEventInvokeConfig, or Update (`merge`) which keeps unnamed settings. */
+  putEventInvokeConfig(
+    nameOrArn: string,
+    input: Record<string, unknown>,
+    merge: boolean,
+    qualifier?: string,
+  ): EventInvokeConfig {
+    const fn = this.find(nameOrArn, qualifier);
+    if (merge && !fn.eventInvokeConfig) throw this.noEventInvokeConfig(fn);
+    const config = eventInvokeConfig({
+      functionArn: fn.config.FunctionArn,
+      input,
+      base: merge ? fn.eventInvokeConfig : undefined,
+      now: this.opts.clock.now(),
+    });
+    fn.eventInvokeConfig = config;
+    return structuredClone(config);
+  }
+
+  getEventInvokeConfig(nameOrArn: string, qualifier?: string): EventInvokeConfig {
+    const fn = this.find(nameOrArn, qualifier);
+    if (!fn.eventInvokeConfig) throw this.noEventInvokeConfig(fn);
+    return structuredClone(fn.eventInvokeConfig);
+  }
+
+  listEventInvokeConfigs(nameOrArn: string): { FunctionEventInvokeConfigs: EventInvokeConfig[] } {
+    const fn = this.find(nameOrArn);
+    return {
+      FunctionEventInvokeConfigs: fn.eventInvokeConfig
+        ? [structuredClone(fn.eventInvokeConfig)]
+        : [],
+    };
+  }
+
+  deleteEventInvokeConfig(nameOrArn: string, qualifier?: string): void {
+    const fn = this.find(nameOrArn, qualifier);
+    if (!fn.eventInvokeConfig) throw this.noEventInvokeConfig(fn);
+    delete fn.eventInvokeConfig;
+  }
+
+  private noEventInvokeConfig(fn: FunctionState): AwsError {
+    return new AwsError(
+      'ResourceNotFoundException',
+      `The function ${fn.config.FunctionArn}:$LATEST doesn't have an EventInvokeConfig`,
+      404,
+    );
   }
 
   private async execute(
@@ -520,6 +551,10 @@ export class LambdaModel implements LambdaInvoker {
       record.errorType = outcome.error.errorType;
     }
     fn.history.push(record);
+    this.opts.onResult?.(fn.config.FunctionName, {
+      ...record,
+      ...(outcome.ok ? { payload: outcome.payload } : {}),
+    });
     return { outcome, logs };
   }
 
@@ -612,45 +647,6 @@ export class LambdaModel implements LambdaInvoker {
     return m[3]!;
   }
 
-  private async unpack(name: string, zipBytes: Buffer, handler: string): Promise<string> {
-    let zip: JSZip;
-    try {
-      zip = await JSZip.loadAsync(zipBytes);
-    } catch {
-      throw invalidParameter(
-        'Could not unzip uploaded file. Please check your file, then try to upload again.',
-      );
-    }
-    const entries = Object.values(zip.files).map((entry) => ({
-      entry,
-      rel: path.posix.normalize(entry.name.replace(/\\/g, '/')).replace(/^(\.\/)+/, ''),
-    }));
-    for (const { rel } of entries) {
-      // A zip entry must not write outside the function's directory.
-      if (rel.startsWith('/') || rel === '..' || rel.startsWith('../')) {
-        throw invalidParameter(`The zip file contains an entry outside its root: ${rel}`);
-      }
-    }
-    const files = new Set(entries.filter((e) => !e.entry.dir).map((e) => e.rel));
-    const modulePath = handler.slice(0, handler.lastIndexOf('.'));
-    if (!['.js', '.mjs', '.cjs'].some((ext) => files.has(modulePath + ext))) {
-      throw invalidParameter(
-        `The handler ${handler} needs ${modulePath}.js, ${modulePath}.mjs or ${modulePath}.cjs at the root of the zip, which does not contain it`,
-      );
-    }
-    const dir = await fs.mkdtemp(path.join(this.workDir, `${name}-`));
-    for (const { entry, rel } of entries) {
-      const dest = path.join(dir, rel);
-      if (entry.dir) {
-        await fs.mkdir(dest, { recursive: true });
-      } else {
-        await fs.mkdir(path.dirname(dest), { recursive: true });
-        await fs.writeFile(dest, await entry.async('nodebuffer'));
-      }
-    }
-    return dir;
-  }
-
   private touch(fn: FunctionState): void {
     fn.config.LastModified = this.lastModified();
     fn.config.RevisionId = randomUUID();
@@ -658,177 +654,5 @@ export class LambdaModel implements LambdaInvoker {
 
   private lastModified(): string {
     return new Date(this.opts.clock.now()).toISOString().replace('Z', '+0000');
-  }
-}
-
-function checkRuntime(value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || value === '') {
-    throw invalidParameter('The Runtime parameter is required for .zip packages.');
-  }
-  if (!NODE_RUNTIMES.includes(value)) {
-    throw invalidParameter(
-      `The runtime ${value} is not supported by the embedded emulator, which runs Node.js functions only (${NODE_RUNTIMES.join(', ')}).`,
-    );
-  }
-  return value;
-}
-
-function checkRole(value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || !ROLE_RE.test(value)) {
-    throw validation(
-      'role',
-      value,
-      'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+',
-    );
-  }
-  return value;
-}
-
-function checkHandler(value: unknown, required: boolean): string | undefined {
-  if (value === undefined && !required) return undefined;
-  if (typeof value !== 'string' || value.length > 128 || /\s/.test(value) || value === '') {
-    throw validation(
-      'handler',
-      value,
-      'Member must satisfy regular expression pattern: [^\\s]+ and have length less than or equal to 128',
-    );
-  }
-  const dot = value.lastIndexOf('.');
-  if (dot <= 0 || dot === value.length - 1) {
-    throw invalidParameter(
-      `The handler ${value} must have the form file.export (for example index.handler).`,
-    );
-  }
-  return value;
-}
-
-function checkEnvironment(value: unknown): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object') throw invalidParameter('Environment must be an object');
-  const vars = (value as { Variables?: unknown }).Variables ?? {};
-  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
-    throw invalidParameter('Environment.Variables must be a map of strings');
-  }
-  const out: Record<string, string> = {};
-  const reserved: string[] = [];
-  for (const [k, v] of Object.entries(vars)) {
-    if (!ENV_KEY_RE.test(k)) {
-      throw validation(
-        'environment.variables',
-        k,
-        'Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+',
-      );
-    }
-    if (typeof v !== 'string') throw invalidParameter(`Environment variable ${k} must be a string`);
-    if (RESERVED_ENV_KEYS.has(k)) reserved.push(k);
-    out[k] = v;
-  }
-  if (reserved.length > 0) {
-    throw invalidParameter(
-      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
-    );
-  }
-  if (Buffer.byteLength(JSON.stringify(out)) > MAX_ENV_BYTES) {
-    throw invalidParameter(
-      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit.`,
-    );
-  }
-  return out;
-}
-
-function checkInt(value: unknown, field: string, min: number, max: number): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw validation(
-      field,
-      value,
-      `Member must have value ${value !== undefined && Number(value) < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`}`,
-    );
-  }
-  return value;
-}
-
-function checkDescription(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > 256) {
-    throw validation('description', value, 'Member must have length less than or equal to 256');
-  }
-  return value;
-}
-
-function checkTags(value: unknown): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw invalidParameter('Tags must be a map of strings');
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = String(v);
-  return out;
-}
-
-function zipFromCode(code: unknown): Buffer {
-  if (typeof code !== 'object' || code === null) {
-    throw invalidParameter('Code is required and must contain ZipFile.');
-  }
-  const c = code as Record<string, unknown>;
-  if (c.S3Bucket !== undefined || c.S3Key !== undefined || c.ImageUri !== undefined) {
-    throw invalidParameter(
-      'The embedded emulator accepts function code as Code.ZipFile only (no S3 or image sources).',
-    );
-  }
-  const z = c.ZipFile;
-  let bytes: Buffer | undefined;
-  if (Buffer.isBuffer(z)) bytes = z;
-  else if (z instanceof Uint8Array) bytes = Buffer.from(z);
-  if (!bytes || bytes.length === 0) {
-    throw invalidParameter('Code.ZipFile is required and must not be empty.');
-  }
-  if (bytes.length > MAX_ZIP_BYTES) {
-    throw new AwsError(
-      'RequestEntityTooLargeException',
-      `Zipped file size (${bytes.length} bytes) exceeds the maximum of ${MAX_ZIP_BYTES} bytes`,
-      413,
-    );
-  }
-  return bytes;
-}
-
-async function assertHandlerFile(dir: string, handler: string): Promise<void> {
-  const modulePath = handler.slice(0, handler.lastIndexOf('.'));
-  for (const ext of ['.js', '.mjs', '.cjs']) {
-    if (existsSync(path.join(dir, modulePath + ext))) return;
-  }
-  throw invalidParameter(
-    `The handler ${handler} needs ${modulePath}.js, ${modulePath}.mjs or ${modulePath}.cjs in the function's code, which does not contain it`,
-  );
-}
-
-function decodeMarker(marker: string): string {
-  const name = Buffer.from(marker, 'base64').toString('utf8');
-  if (!NAME_RE.test(name)) throw invalidParameter(`Invalid Marker: ${marker}`);
-  return name;
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('base64');
-}
-
-function tailOf(lines: string[]): string {
-  const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-  return text.subarray(Math.max(0, text.length - TAIL_BYTES)).toString('base64');
-}
-
-/** The nearest node_modules directories above `file`, nearest first. */
-function defaultNodePath(file: string): string[] {
-  const out: string[] = [];
-  let dir = path.dirname(file);
-  for (;;) {
-    const candidate = path.join(dir, 'node_modules');
-    if (existsSync(candidate)) out.push(candidate);
-    const parent = path.dirname(dir);
-    if (parent === dir) return out;
-    dir = parent;
   }
 }

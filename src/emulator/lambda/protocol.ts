@@ -4,6 +4,8 @@ import type { AwsRequest, AwsResponse, ServiceEndpoint } from '../protocol/types
 import type { LambdaModel } from './model.js';
 
 const PREFIX = '/2015-03-31/functions';
+/** Async invocation settings live under a later API version's path. */
+const EVENT_CONFIG_PREFIX = '/2019-09-25/functions';
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'] as const;
 
 /**
@@ -16,7 +18,11 @@ export class LambdaEndpoint implements ServiceEndpoint {
   constructor(private readonly resolve: (region: string) => LambdaModel) {}
 
   accepts(req: AwsRequest): boolean {
-    return req.path === PREFIX || req.path.startsWith(`${PREFIX}/`);
+    return (
+      req.path === PREFIX ||
+      req.path.startsWith(`${PREFIX}/`) ||
+      req.path.startsWith(`${EVENT_CONFIG_PREFIX}/`)
+    );
   }
 
   async handle(req: AwsRequest): Promise<AwsResponse> {
@@ -29,6 +35,7 @@ export class LambdaEndpoint implements ServiceEndpoint {
 
   private async route(req: AwsRequest): Promise<AwsResponse> {
     const model = this.resolve(req.region);
+    if (req.path.startsWith(`${EVENT_CONFIG_PREFIX}/`)) return eventInvokeConfig(model, req);
     const rest = req.path.slice(PREFIX.length).replace(/^\//, '');
     const [rawName, sub, ...extra] = rest === '' ? [] : rest.split('/');
     if (extra.length > 0) throw unknownRoute(req);
@@ -112,6 +119,34 @@ async function invoke(model: LambdaModel, name: string, req: AwsRequest): Promis
   if (result.functionError) headers['x-amz-function-error'] = result.functionError;
   if (result.logResult !== undefined) headers['x-amz-log-result'] = result.logResult;
   return { status: result.statusCode, headers, body: result.payload };
+}
+
+/** Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s). */
+function eventInvokeConfig(model: LambdaModel, req: AwsRequest): AwsResponse {
+  const rest = req.path.slice(EVENT_CONFIG_PREFIX.length + 1).split('/');
+  const [rawName, sub, list, ...extra] = rest;
+  if (!rawName || sub !== 'event-invoke-config' || extra.length > 0) throw unknownRoute(req);
+  const name = decodeName(rawName);
+  const qualifier = req.query.get('Qualifier') ?? undefined;
+  if (list !== undefined) {
+    if (list !== 'list' || req.method !== 'GET') throw unknownRoute(req);
+    return json(200, model.listEventInvokeConfigs(name));
+  }
+  switch (req.method) {
+    case 'PUT':
+    case 'POST':
+      return json(
+        200,
+        model.putEventInvokeConfig(name, parseJsonBody(req), req.method === 'POST', qualifier),
+      );
+    case 'GET':
+      return json(200, model.getEventInvokeConfig(name, qualifier));
+    case 'DELETE':
+      model.deleteEventInvokeConfig(name, qualifier);
+      return { status: 204, body: '' };
+    default:
+      throw unknownRoute(req);
+  }
 }
 
 function createInput(req: AwsRequest): Record<string, unknown> {

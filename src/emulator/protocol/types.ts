@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request as the edge server hands it to a service, after routing and reading the body. */
 export interface AwsRequest {
@@ -31,4 +31,11 @@ export interface ServiceEndpoint {
   /** True when this endpoint serves the request (decided from target, form Action, scope or path). */
   accepts(req: AwsRequest): boolean;
   handle(req: AwsRequest): Promise<AwsResponse>;
+}
+
+/** A service that needs the raw Node request (DynamoDB is served by dynalite's own handler). */
+export interface RawEndpoint {
+  readonly name: string;
+  acceptsRaw(req: IncomingMessage): boolean;
+  handleRaw(req: IncomingMessage, res: ServerResponse): void;
 }
