@@ -179,7 +179,7 @@ async function startKinesisLocal(shards: number): Promise<KinesisLocal> {
         : undefined;
     await waitFor(
       'kinesis-local answering',
-      30_000,
+      120_000,
       () => client.send(new ListStreamsCommand({})),
       died,
     );

@@ -64,6 +64,9 @@ function dynaliteMimicsAws(req: FuzzRequest, reply: Reply): boolean {
 }
 
 /** Why a reply is not what AWS would send for this request, or undefined when it is fine. */
+const isKinesis = (req: FuzzRequest) =>
+  (req.headers['x-amz-target'] ?? '').startsWith('Kinesis_20131202.');
+
 function shapeProblem(req: FuzzRequest, reply: Reply): string | undefined {
   const { status } = reply;
   if (!Number.isInteger(status) || status < 200 || status > 599) return `invalid status ${status}`;
@@ -74,6 +77,8 @@ function shapeProblem(req: FuzzRequest, reply: Reply): string | undefined {
   const contentType = String(reply.headers['content-type'] ?? '');
   const text = reply.body.toString('utf8');
   if (status < 400) {
+    // Kinesis answers operations without output with an empty body, as AWS does.
+    if (isKinesis(req) && reply.body.length === 0) return undefined;
     if (contentType.includes('xml'))
       return text.startsWith('<?xml') ? undefined : 'non-XML 2xx body';
     if (req.kind === 'lambda' && req.path.includes('/invocations')) return undefined;
@@ -102,9 +107,12 @@ function shapeProblem(req: FuzzRequest, reply: Reply): string | undefined {
   const code = body.__type ?? reply.headers['x-amzn-errortype'];
   if (typeof code !== 'string' || code === '')
     return 'JSON error without __type or x-amzn-errortype';
-  // Real DynamoDB omits the message for a few errors (SerializationException, UnknownOperation).
+  // Real DynamoDB and Kinesis omit the message for a few errors (SerializationException,
+  // UnknownOperation).
   const message = body.message ?? body.Message;
-  if (typeof message !== 'string' && req.kind !== 'dynamodb')
+  const bare =
+    isKinesis(req) && (code === 'SerializationException' || code === 'UnknownOperationException');
+  if (typeof message !== 'string' && req.kind !== 'dynamodb' && !bare)
     return `JSON error ${code} without message`;
   return undefined;
 }
