@@ -7,7 +7,7 @@ import type { ScalingLogEntry } from '../src/autoscaler/scaling-log.js';
 import { ManualClock } from '../src/emulator/clock.js';
 import { putMetricAlarmSchema } from '../src/emulator/cloudwatch/schemas.js';
 import { Emulator } from '../src/emulator/emulator.js';
-import { packageStage } from '../src/kit/package.js';
+import { packagedStage } from '../test/support/packages.js';
 
 /**
  * The fleet scenario (issue 11): 200 subscribed one-shard streams cross their scale-up threshold in
@@ -34,7 +34,7 @@ const decisions: { outcome: string; streamName?: string }[] = [];
 const names = Array.from({ length: STREAMS }, (_, i) => `fleet-${String(i).padStart(3, '0')}`);
 
 beforeAll(async () => {
-  const packageDir = await packageStage('local');
+  const packageDir = await packagedStage('local');
   clock = new ManualClock(START);
   emulator = await Emulator.start({
     port: 0,
@@ -65,12 +65,12 @@ beforeAll(async () => {
   }
   // Let the new alarms settle on OK before the load arrives.
   await clock.advance(3 * MINUTE);
-}, 300_000);
+});
 
 afterAll(async () => {
   for (const c of Object.values(clients ?? {})) c.destroy();
   await emulator?.stop();
-}, 120_000);
+});
 
 /** One minute of writes at 90% of a shard's capacity, as Kinesis reports it to CloudWatch. */
 function loadMinute(at: number): void {
@@ -151,5 +151,5 @@ describe('a fleet of 200 streams crossing their threshold in the same minute', (
     for (const r of rows) {
       expect(r).toMatchObject({ shard_count: 1, target_shard_count: 2, status: 'done' });
     }
-  }, 300_000);
+  });
 });

@@ -1,6 +1,6 @@
 import { ManualClock } from '../../src/emulator/clock.js';
 import { Emulator } from '../../src/emulator/emulator.js';
-import { packageStage } from '../../src/kit/package.js';
+import { packagedStage } from '../../test/support/packages.js';
 import { stackName } from '../../src/kit/stack.js';
 import type { E2ETarget } from './types.js';
 import { connectTarget } from './connect.js';
@@ -12,7 +12,7 @@ const RESHARDING_MS = 30_000;
  * suite covers alarm evaluation and day-long quotas in seconds, deterministically.
  */
 export async function openEmbedded(): Promise<E2ETarget> {
-  const packageDir = await packageStage('local');
+  const packageDir = await packagedStage('local');
   const clock = new ManualClock(Date.UTC(2026, 2, 2, 9, 0, 0));
   const logs: string[] = [];
   const emulator = await Emulator.start({

@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageStage } from '../kit/package.js';
 import { createClients, type AwsClients } from '../aws/clients.js';
 import { alarmNames, buildAlarmPair, readAlarmContract } from '../autoscaler/alarm-contract.js';
 import { ManualClock } from './clock.js';
 import { Emulator } from './emulator.js';
+import { packagedStage } from '../../test/support/packages.js';
 
 const START = Date.UTC(2026, 2, 2, 10, 0, 0);
 let clock: ManualClock;
@@ -20,7 +20,7 @@ const lambdaLogs: string[] = [];
 let outputs: Record<string, string>;
 
 beforeAll(async () => {
-  const packageDir = await packageStage('local');
+  const packageDir = await packagedStage('local');
   clock = new ManualClock(START);
   emulator = await Emulator.start({
     port: 0,
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const stack = await emulator.deployPackage({ packageDir, stackName: 'kinesis-autoscaler-local' });
   outputs = stack.outputs;
   clients = createClients({ endpoint: emulator.url, region: 'us-east-1' }, {});
-}, 120_000);
+});
 
 afterAll(async () => {
   await emulator?.stop();

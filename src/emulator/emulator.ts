@@ -1,3 +1,4 @@
+import { errorMessage } from '../aws/errors.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -316,7 +317,7 @@ export class Emulator {
     try {
       this.stacks.updateStack({ ...base, templateBody: updateBody });
     } catch (err) {
-      if (!/No updates are to be performed/.test((err as Error).message)) throw err;
+      if (!/No updates are to be performed/.test(errorMessage(err))) throw err;
     }
     await this.stacks.settled();
     const stack = this.expectStatus(region, input.stackName, 'UPDATE_COMPLETE');

@@ -128,7 +128,7 @@ beforeAll(async () => {
   ).Attributes;
   report = await runFuzz(emulator.url, fuzzRequests(SEED, REQUESTS));
   printReport(report, SEED);
-}, 120_000);
+});
 
 afterAll(async () => {
   await emulator?.stop();

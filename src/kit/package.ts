@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,20 @@ const run = promisify(execFile);
 
 /** The repository root, from src/kit (tsx) or dist/kit (built) alike. */
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * A temporary directory of its own for one `sls` run: osls and serverless-esbuild leave build
+ * folders in the temporary directory, and this one is removed afterwards.
+ */
+async function withScratchTmp<T>(env: NodeJS.ProcessEnv, work: () => Promise<T>): Promise<T> {
+  const scratch = await mkdtemp(join(tmpdir(), 'kas-sls-tmp-'));
+  env.TMPDIR = scratch;
+  try {
+    return await work();
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
 
 /**
  * Runs `sls package` (osls@3) for a stage, offline and without credentials. With no `outDir` the
@@ -30,25 +44,30 @@ export async function packageStage(
   delete env.AWS_SECRET_ACCESS_KEY;
   delete env.AWS_PROFILE;
   try {
-    await run(
-      'npx',
-      [
-        'sls',
-        'package',
-        '--stage',
-        stage,
-        '--region',
-        opts.region ?? 'us-east-1',
-        '--package',
-        dir,
-      ],
-      {
-        cwd: PROJECT_ROOT,
-        env,
-        timeout: 180_000,
-      },
+    await withScratchTmp(env, () =>
+      run(
+        'npx',
+        [
+          'sls',
+          'package',
+          '--stage',
+          stage,
+          '--region',
+          opts.region ?? 'us-east-1',
+          '--package',
+          dir,
+        ],
+        {
+          cwd: PROJECT_ROOT,
+          env,
+          // A hang guard only: on a loaded machine packaging takes minutes.
+          timeout: 600_000,
+        },
+      ),
     );
   } catch (err) {
+    // A temporary folder of ours that holds no package is of no use to anyone.
+    if (opts.outDir === undefined) await rm(dir, { recursive: true, force: true });
     const e = err as { stdout?: string; stderr?: string; message: string };
     const detail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n');
     throw new KitError(`sls package --stage ${stage} failed:\n${detail || e.message}`);
@@ -93,22 +112,30 @@ export async function deployStage(stage: string, opts: DeployOptions): Promise<v
   const args = ['sls', 'deploy', '--stage', stage, '--region', opts.region];
   if (opts.profile) args.push('--aws-profile', opts.profile);
   const tail: string[] = [];
-  const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn('npx', args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        tail.push(line);
-        if (tail.length > 15) tail.shift();
-        if (opts.onOutput) opts.onOutput(line);
-        else process.stderr.write(`${line}\n`);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (c) => resolve(c ?? 1));
-  });
+  const code = await withScratchTmp(
+    env,
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn('npx', args, {
+          cwd: PROJECT_ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const onData = (chunk: Buffer) => {
+          for (const line of chunk.toString('utf8').split('\n')) {
+            if (line.trim() === '') continue;
+            tail.push(line);
+            if (tail.length > 15) tail.shift();
+            if (opts.onOutput) opts.onOutput(line);
+            else process.stderr.write(`${line}\n`);
+          }
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('error', reject);
+        child.on('close', (c) => resolve(c ?? 1));
+      }),
+  );
   if (code !== 0) {
     throw new KitError(
       `npx ${args.join(' ')} failed with exit code ${code}${opts.endpoint ? ` (endpoint ${opts.endpoint})` : ''}:\n${tail.slice(-8).join('\n')}`,

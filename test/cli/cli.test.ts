@@ -4,13 +4,13 @@ import { runCli } from '../../src/cli/program.js';
 import type { Io } from '../../src/cli/context.js';
 import { ManualClock } from '../../src/emulator/clock.js';
 import { Emulator } from '../../src/emulator/emulator.js';
-import { packageStage } from '../../src/kit/package.js';
+import { packagedStage } from '../support/packages.js';
 
 let clock: ManualClock;
 let emulator: Emulator;
 
 beforeAll(async () => {
-  const dir = await packageStage('local');
+  const dir = await packagedStage('local');
   clock = new ManualClock(Date.UTC(2026, 2, 2, 9, 0, 0));
   emulator = await Emulator.start({
     port: 0,
@@ -19,7 +19,7 @@ beforeAll(async () => {
     onLambdaLog: () => undefined,
   });
   await emulator.deployPackage({ packageDir: dir, stackName: 'kinesis-autoscaler-local' });
-}, 120_000);
+});
 
 afterAll(async () => {
   await emulator?.stop();
@@ -144,7 +144,7 @@ describe('kas against the embedded emulator', () => {
     const after = emulator.cloudformation.getStack('us-east-1', 'kinesis-autoscaler-local');
     expect(after?.stackId).toBe(before?.stackId);
     expect(after?.status).toBe('UPDATE_COMPLETE');
-  }, 300_000);
+  });
 
   it('refuses to send a stage other than local to an endpoint', async () => {
     const r = await kas(['deploy', '--stage', 'prod']);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packageStage } from '../../src/kit/package.js';
+import { packagedStage } from '../support/packages.js';
 
 interface Resource {
   Type: string;
@@ -17,13 +17,13 @@ const templates: Record<string, Template> = {};
 const dirs: Record<string, string> = {};
 
 beforeAll(async () => {
-  for (const stage of ['dev', 'local']) {
-    dirs[stage] = await packageStage(stage);
+  for (const stage of ['dev', 'local'] as const) {
+    dirs[stage] = await packagedStage(stage);
     templates[stage] = JSON.parse(
       await readFile(join(dirs[stage]!, 'cloudformation-template-update-stack.json'), 'utf8'),
     ) as Template;
   }
-}, 120_000);
+});
 
 const ofType = (t: Template, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);

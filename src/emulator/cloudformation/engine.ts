@@ -1,3 +1,4 @@
+import { errorMessage } from '../../aws/errors.js';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectReader } from '../contracts.js';
@@ -14,14 +15,20 @@ import type {
   StackStatus,
 } from './model.js';
 import {
+  checkName,
+  parse,
+  readTemplateBody,
+  requiredCapabilities,
+  STACK_TYPE,
+  stackEvent,
+  stackOutputs,
+} from './stack-rules.js';
+import {
   dependencyOrder,
   evaluateConditions,
   isIncluded,
-  parseTemplate,
   resolveParameters,
-  resolveString,
   resolveValue,
-  TemplateError,
   type JsonObject,
   type ResolveContext,
   type ResolvedResource,
@@ -54,10 +61,8 @@ export interface ChangeSetInput extends StackInput {
   description?: string | undefined;
 }
 
-const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 const NO_CHANGES =
   "The submitted information didn't contain changes. Submit different information to create a change set.";
-const STACK_TYPE = 'AWS::CloudFormation::Stack';
 
 /**
  * CloudFormation's stack operations: create, update (directly or through a change set) and delete,
@@ -81,7 +86,7 @@ export class StackEngine {
     body: string;
     capabilities: string[];
   } {
-    const body = this.templateBody(input);
+    const body = readTemplateBody(input, this.opts.objects);
     const template = parse(body);
     return { template, body, capabilities: requiredCapabilities(template) };
   }
@@ -244,28 +249,6 @@ export class StackEngine {
 
   // -------------------------------------------------------------------------------------------
 
-  private templateBody(input: Pick<StackInput, 'templateBody' | 'templateUrl'>): string {
-    if (input.templateBody !== undefined) return input.templateBody;
-    if (input.templateUrl === undefined) {
-      throw new AwsError(
-        'ValidationError',
-        'Either Template URL or Template Body must be specified.',
-      );
-    }
-    const location = s3Location(input.templateUrl);
-    if (!location) {
-      throw new AwsError('ValidationError', 'TemplateURL must be a supported URL.');
-    }
-    const body = this.opts.objects.readObject(location.bucket, location.key);
-    if (body === undefined) {
-      throw new AwsError(
-        'ValidationError',
-        `S3 error: The specified key does not exist. (s3://${location.bucket}/${location.key})`,
-      );
-    }
-    return body.toString('utf8');
-  }
-
   /** Template and parameters, validated as CloudFormation does before it accepts an operation. */
   private checked(
     input: StackInput,
@@ -274,7 +257,7 @@ export class StackEngine {
     const body =
       input.usePreviousTemplate && previous?.templateBody !== undefined
         ? previous.templateBody
-        : this.templateBody(input);
+        : readTemplateBody(input, this.opts.objects);
     const template = parse(body);
     const missing = requiredCapabilities(template).filter(
       (c) => !(input.capabilities ?? []).includes(c),
@@ -294,7 +277,7 @@ export class StackEngine {
     try {
       parameters = resolveParameters(template, given);
     } catch (err) {
-      throw new AwsError('ValidationError', (err as Error).message);
+      throw new AwsError('ValidationError', errorMessage(err));
     }
     return { template, body, parameters };
   }
@@ -350,7 +333,7 @@ export class StackEngine {
             : kind === 'CREATE'
               ? 'ROLLBACK_COMPLETE'
               : 'UPDATE_ROLLBACK_COMPLETE',
-          `internal error in the emulator: ${(err as Error).message}`,
+          `internal error in the emulator: ${errorMessage(err)}`,
         );
       })
       .finally(() => this.running.delete(stack.stackId));
@@ -621,89 +604,4 @@ export class StackEngine {
     }
     return failed;
   }
-}
-
-function stackEvent(stack: StackRecord, status: string, reason?: string) {
-  return {
-    logicalId: stack.stackName,
-    physicalId: stack.stackId,
-    type: STACK_TYPE,
-    status,
-    ...(reason !== undefined ? { reason } : {}),
-  };
-}
-
-function stackOutputs(template: Template, ctx: ResolveContext): StackOutput[] {
-  const outputs: StackOutput[] = [];
-  for (const [key, out] of Object.entries(template.Outputs ?? {})) {
-    if (!isIncluded(out.Condition, ctx.conditions, `output ${key}`)) continue;
-    const v = resolveValue(out.Value, ctx, `output ${key}`);
-    const value = Array.isArray(v)
-      ? v.map(String).join(',')
-      : resolveString(v, ctx, `output ${key}`);
-    const detail: StackOutput = { key, value };
-    if (out.Description !== undefined) detail.description = out.Description;
-    if (out.Export) detail.exportName = resolveString(out.Export.Name, ctx, `output ${key} Export`);
-    outputs.push(detail);
-  }
-  return outputs;
-}
-
-function parse(body: string): Template {
-  try {
-    return parseTemplate(body);
-  } catch (err) {
-    if (err instanceof TemplateError) {
-      throw new AwsError('ValidationError', `Template format error: ${err.message}`);
-    }
-    throw err;
-  }
-}
-
-function checkName(name: string): void {
-  if (!STACK_NAME.test(name)) {
-    throw new AwsError(
-      'ValidationError',
-      `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*`,
-    );
-  }
-}
-
-/** IAM resources need CAPABILITY_IAM, or CAPABILITY_NAMED_IAM when they are given names. */
-export function requiredCapabilities(template: Template): string[] {
-  let iam = false;
-  let named = false;
-  for (const res of Object.values(template.Resources)) {
-    if (!res.Type.startsWith('AWS::IAM::')) continue;
-    iam = true;
-    const p = res.Properties ?? {};
-    if (
-      p.RoleName !== undefined ||
-      p.UserName !== undefined ||
-      p.GroupName !== undefined ||
-      p.ManagedPolicyName !== undefined
-    ) {
-      named = true;
-    }
-  }
-  return named ? ['CAPABILITY_NAMED_IAM'] : iam ? ['CAPABILITY_IAM'] : [];
-}
-
-/** `https://s3.amazonaws.com/bucket/key`, `https://bucket.s3.<region>.amazonaws.com/key`, or the
- * emulator's own path-style URL (`http://127.0.0.1:4566/bucket/key`). */
-export function s3Location(url: string): { bucket: string; key: string } | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const path = parsed.pathname
-    .split('/')
-    .slice(1)
-    .map((s) => decodeURIComponent(s));
-  const virtual = /^(.+?)\.s3[.-]/.exec(parsed.hostname);
-  if (virtual) return path.length > 0 ? { bucket: virtual[1]!, key: path.join('/') } : undefined;
-  if (path.length < 2) return undefined;
-  return { bucket: path[0]!, key: path.slice(1).join('/') };
 }

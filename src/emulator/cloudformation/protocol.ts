@@ -8,6 +8,7 @@ import {
 } from '../protocol/query.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from '../protocol/types.js';
 import type { ChangeSetInput, StackEngine, StackInput } from './engine.js';
+import type { Template } from './template.js';
 import type {
   ChangeSetRecord,
   CloudFormationModel,
@@ -51,6 +52,7 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
       DescribeStackEvents: (r, i) => this.describeStackEvents(r.region, req(i, 'StackName')),
       GetTemplate: (r, i) => this.getTemplate(r.region, i),
       ValidateTemplate: (_r, i) => this.validateTemplate(i),
+      GetTemplateSummary: (r, i) => this.getTemplateSummary(r.region, i),
       CreateStack: (r, i) => ({ StackId: this.write().createStack(stackInput(r, i)).stackId }),
       UpdateStack: (r, i) => ({ StackId: this.write().updateStack(stackInput(r, i)).stackId }),
       DeleteStack: (r, i) => {
@@ -319,14 +321,35 @@ export class CloudFormationEndpoint implements ServiceEndpoint {
       })),
       Description: template.Description,
       Capabilities: capabilities,
-      CapabilitiesReason:
-        capabilities.length > 0
-          ? `The following resource(s) require capabilities: [${Object.values(template.Resources)
-              .filter((r) => r.Type.startsWith('AWS::IAM::'))
-              .map((r) => r.Type)
-              .filter((t, i, all) => all.indexOf(t) === i)
-              .join(', ')}]`
-          : undefined,
+      CapabilitiesReason: capabilitiesReason(template, capabilities),
+    };
+  }
+
+  /** What `aws cloudformation deploy` asks before it builds a change set. */
+  private getTemplateSummary(region: string, input: Input): Record<string, unknown> {
+    const stackName = str(input, 'StackName');
+    const body = stackName
+      ? this.stack(region, stackName).templateBody
+      : str(input, 'TemplateBody');
+    const { template, capabilities } = this.write().validateTemplate({
+      templateBody: body,
+      templateUrl: str(input, 'TemplateURL'),
+    });
+    return {
+      Parameters: Object.entries(template.Parameters ?? {}).map(([key, p]) => ({
+        ParameterKey: key,
+        DefaultValue: p.Default === undefined ? undefined : String(p.Default),
+        ParameterType: p.Type,
+        NoEcho: p.NoEcho === true || p.NoEcho === 'true',
+        Description: p.Description,
+        ParameterConstraints: p.AllowedValues ? { AllowedValues: p.AllowedValues.map(String) } : {},
+      })),
+      Description: template.Description,
+      Capabilities: capabilities,
+      CapabilitiesReason: capabilitiesReason(template, capabilities),
+      ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
+      Version: template.AWSTemplateFormatVersion ?? '2010-09-09',
+      DeclaredTransforms: [],
     };
   }
 
@@ -428,6 +451,18 @@ function changeSetInput(r: AwsRequest, i: Input): ChangeSetInput {
     changeSetType: type,
     description: str(i, 'Description'),
   };
+}
+
+function capabilitiesReason(template: Template, capabilities: string[]): string | undefined {
+  if (capabilities.length === 0) return undefined;
+  const types = [
+    ...new Set(
+      Object.values(template.Resources)
+        .map((r) => r.Type)
+        .filter((t) => t.startsWith('AWS::IAM::')),
+    ),
+  ];
+  return `The following resource(s) require capabilities: [${types.join(', ')}]`;
 }
 
 function resourceStatus(r: StackResourceRecord): string {
