@@ -5,6 +5,11 @@
  *
  *   npx tsx bench/putrecords.ts [--duration 10] [--warmup 2] [--concurrency 4] [--shards 4]
  *
+ * A third target is the physical limit of a Node edge: a bare `node:http` server in the same
+ * process that only reads each request, JSON-parses it, base64-decodes every record's data and
+ * answers with a constant PutRecords response of the same size as ours (so the client does the
+ * same work). Ours is reported as a fraction of it, measured within one run.
+ *
  * Our emulator enforces the per-shard write limit (1 MiB and 1,000 records per shard per clock
  * second) and kinesis-local enforces none. To compare raw request handling rather than the limit,
  * ours runs on a ManualClock that each worker advances by one second before each request, so a
@@ -12,6 +17,7 @@
  * reported so nothing is hidden.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -72,8 +78,11 @@ export interface PutRecordsBenchResult {
   settings: Required<Omit<PutRecordsBenchOptions, 'out' | 'log'>>;
   ours: TargetResult;
   kinesisLocal: TargetResult;
+  bare: TargetResult;
   /** ours / kinesis-local, accepted records per second. */
   ratio: number;
+  /** ours / bare node:http, accepted records per second. */
+  bareRatio: number;
   markdown: string;
 }
 
@@ -82,7 +91,7 @@ const STREAM = 'bench';
 const WARMUP_REQUESTS = 8;
 
 /** A small pool of batches, built once, so both targets send byte-identical requests. */
-function batches(count: number, records: number, bytes: number): PutRecordsRequestEntry[][] {
+export function batches(count: number, records: number, bytes: number): PutRecordsRequestEntry[][] {
   return Array.from({ length: count }, (_, b) =>
     Array.from({ length: records }, (_, i) => ({
       PartitionKey: `pk-${b}-${i}-${randomBytes(4).toString('hex')}`,
@@ -137,6 +146,8 @@ async function startKinesisLocal(shards: number): Promise<KinesisLocal> {
       KINESIS_MOCK_PLAIN_PORT: String(plain),
       KINESIS_MOCK_TLS_PORT: String(tls),
       INITIALIZE_STREAMS: `${STREAM}:${shards}`,
+      // kinesis-mock's default account limit is 50 shards; the bench uses 200.
+      SHARD_LIMIT: String(Math.max(1000, shards)),
       CREATE_STREAM_DURATION: '0ms',
       LOG_LEVEL: 'ERROR',
       ROOT_LOG_LEVEL: 'ERROR',
@@ -168,13 +179,14 @@ async function startKinesisLocal(shards: number): Promise<KinesisLocal> {
         : undefined;
     await waitFor(
       'kinesis-local answering',
-      30_000,
+      120_000,
       () => client.send(new ListStreamsCommand({})),
       died,
     );
+    // Creating 200 shards takes kinesis-local a while on a loaded machine.
     await waitFor(
       'the kinesis-local stream becoming ACTIVE',
-      30_000,
+      180_000,
       async () => {
         const s = await client.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }));
         if (s.StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error('not ACTIVE');
@@ -252,7 +264,7 @@ async function drive(target: string, d: Drive): Promise<TargetResult> {
   };
 }
 
-async function benchOurs(
+export async function benchOurs(
   settings: PutRecordsBenchResult['settings'],
   pool: PutRecordsRequestEntry[][],
 ): Promise<TargetResult> {
@@ -301,6 +313,81 @@ async function benchKinesisLocal(
   }
 }
 
+/** The bare `node:http` edge: read, JSON.parse, base64-decode, answer a constant response. */
+export async function benchBare(
+  settings: PutRecordsBenchResult['settings'],
+  pool: PutRecordsRequestEntry[][],
+): Promise<TargetResult> {
+  const seq = '4'.repeat(56);
+  const answer = JSON.stringify({
+    FailedRecordCount: 0,
+    EncryptionType: 'NONE',
+    Records: Array.from({ length: settings.recordsPerRequest }, () => ({
+      SequenceNumber: seq,
+      ShardId: 'shardId-000000000000',
+    })),
+  });
+  let decodedBytes = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        Records: { Data: string }[];
+      };
+      for (const r of body.Records) decodedBytes += Buffer.from(r.Data, 'base64').length;
+      res.writeHead(200, {
+        'content-type': 'application/x-amz-json-1.1',
+        'content-length': String(Buffer.byteLength(answer)),
+      });
+      res.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const client = new KinesisClient(
+    clientConfig({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1' }, {}),
+  );
+  try {
+    const common = { client, pool, concurrency: settings.concurrency };
+    await drive('warm-up', {
+      ...common,
+      durationMs: settings.warmupMs,
+      minRequests: WARMUP_REQUESTS,
+    });
+    const result = await drive('bare node:http (read, JSON.parse, base64-decode)', {
+      ...common,
+      durationMs: settings.durationMs,
+    });
+    if (decodedBytes === 0) throw new Error('the bare server decoded nothing');
+    return result;
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** One row from several rounds: totals, rates over the summed time, the worst p99. */
+function combine(rounds: TargetResult[]): TargetResult {
+  const sum = (f: (t: TargetResult) => number) => rounds.reduce((a, t) => a + f(t), 0);
+  const seconds = sum((t) => t.seconds);
+  const requests = sum((t) => t.requests);
+  return {
+    target: rounds[0]!.target,
+    requests,
+    seconds,
+    sentRecords: sum((t) => t.sentRecords),
+    acceptedRecords: sum((t) => t.acceptedRecords),
+    throttledRecords: sum((t) => t.throttledRecords),
+    failedRequests: sum((t) => t.failedRequests),
+    acceptedRecordsPerSecond: sum((t) => t.acceptedRecords) / seconds,
+    acceptedMiBPerSecond: sum((t) => t.acceptedMiBPerSecond * t.seconds) / seconds,
+    meanMs: sum((t) => t.meanMs * t.requests) / Math.max(1, requests),
+    p99Ms: Math.max(...rounds.map((t) => t.p99Ms)),
+  };
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', {
     minimumFractionDigits: digits,
@@ -323,14 +410,19 @@ function renderMarkdown(r: Omit<PutRecordsBenchResult, 'markdown'>): string {
       .join(' ')}`,
     `- Settings: ${s.recordsPerRequest} records of ${s.recordBytes} B per request, ${s.shards} shards, ${s.concurrency} requests in flight, ${s.warmupMs / 1000} s warm-up then ${s.durationMs / 1000} s measured per target; same @aws-sdk/client-kinesis client config (\`clientConfig({ endpoint })\`, HTTP/1.1 NodeHttpHandler) and the same pre-built batches for both.`,
     '- Ours runs in the benchmark process (client and server share one event loop); kinesis-local runs as a child process (`node node_modules/kinesis-local/main.js`, plain-HTTP port).',
+    '- Ours and the bare row alternate in 3 rounds of a third of the measured time each (each row sums its rounds), so that changes in the load of the shared machine weigh on both alike.',
+    '- The bare row is a `node:http` server in the benchmark process that only reads each request, JSON-parses it, base64-decodes every record and answers a constant PutRecords response of the same shape: the physical limit of a Node edge on this machine, measured in the same run.',
     '- Ours enforces the per-shard write limit: its ManualClock is advanced 1 s before each request so that the limit is not what is measured; throttled records are reported. kinesis-local enforces no limit.',
     '',
     '| target | requests | s | accepted records/s | accepted MiB/s | accepted records | throttled records | failed requests | mean ms | p99 ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     row(r.ours),
     row(r.kinesisLocal),
+    row(r.bare),
     '',
     `**Ratio (ours / kinesis-local, accepted records/s): ${r.ratio.toFixed(2)}x**`,
+    '',
+    `**Ratio (ours / bare node:http edge, accepted records/s): ${r.bareRatio.toFixed(2)}x**`,
     '',
   ].join('\n');
 }
@@ -342,7 +434,7 @@ export async function runPutRecordsBench(
     durationMs: options.durationMs ?? 10_000,
     warmupMs: options.warmupMs ?? 2_000,
     concurrency: options.concurrency ?? 4,
-    shards: options.shards ?? 4,
+    shards: options.shards ?? 200,
     recordsPerRequest: options.recordsPerRequest ?? 500,
     recordBytes: options.recordBytes ?? 1024,
   };
@@ -355,12 +447,26 @@ export async function runPutRecordsBench(
   log(
     `  kinesis-local: ${fmt(kinesisLocal.acceptedRecordsPerSecond)} records/s, ${fmt(kinesisLocal.acceptedMiBPerSecond, 1)} MiB/s`,
   );
-  const ours = await benchOurs(settings, pool);
+  // Ours and the bare edge alternate in rounds, so that a change in the machine's load (it is
+  // shared) weighs on both alike; each row sums its rounds.
+  const rounds = 3;
+  const roundSettings = { ...settings, durationMs: settings.durationMs / rounds };
+  const oursRounds: TargetResult[] = [];
+  const bareRounds: TargetResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    oursRounds.push(await benchOurs(roundSettings, pool));
+    bareRounds.push(await benchBare(roundSettings, pool));
+  }
+  const ours = combine(oursRounds);
+  const bare = combine(bareRounds);
   log(
     `  ours:          ${fmt(ours.acceptedRecordsPerSecond)} records/s, ${fmt(ours.acceptedMiBPerSecond, 1)} MiB/s (${fmt(ours.throttledRecords)} throttled)`,
   );
+  log(`  bare node:http: ${fmt(bare.acceptedRecordsPerSecond)} records/s`);
   const ratio = ours.acceptedRecordsPerSecond / kinesisLocal.acceptedRecordsPerSecond;
-  const result = { settings, ours, kinesisLocal, ratio };
+  const bareRatio = ours.acceptedRecordsPerSecond / bare.acceptedRecordsPerSecond;
+  log(`  ratio ours / bare: ${bareRatio.toFixed(2)}x`);
+  const result = { settings, ours, kinesisLocal, bare, ratio, bareRatio };
   const markdown = renderMarkdown(result);
   if (options.out !== false) {
     const out = options.out ?? RESULTS;
@@ -376,7 +482,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     .option('--duration <s>', 'measured seconds per target', '10')
     .option('--warmup <s>', 'warm-up seconds per target', '2')
     .option('--concurrency <n>', 'requests in flight', '4')
-    .option('--shards <n>', 'shards of the stream', '4')
+    .option('--shards <n>', 'shards of the stream', '200')
     .option('--out <file>', 'Markdown output', RESULTS)
     .parse();
   const o = program.opts<Record<string, string>>();

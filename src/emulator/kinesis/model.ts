@@ -614,20 +614,27 @@ export class KinesisModel {
 
   // ---------------------------------------------------------------- data plane
 
-  putRecord(input: PutRecordInput): {
+  /** `ownsData`: the caller hands the data buffers over, so the store keeps them uncopied. */
+  putRecord(
+    input: PutRecordInput,
+    ownsData = false,
+  ): {
     ShardId: string;
     SequenceNumber: string;
     EncryptionType: 'NONE';
   } {
-    return this.writes.putRecord(input);
+    return this.writes.putRecord(input, ownsData);
   }
 
-  putRecords(input: StreamRef & { Records: PutRecordsEntry[] }): {
+  putRecords(
+    input: StreamRef & { Records: PutRecordsEntry[] },
+    ownsData = false,
+  ): {
     FailedRecordCount: number;
     Records: PutRecordsResultEntry[];
     EncryptionType: 'NONE';
   } {
-    return this.writes.putRecords(input);
+    return this.writes.putRecords(input, ownsData);
   }
 
   /**

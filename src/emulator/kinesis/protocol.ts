@@ -29,8 +29,9 @@ const handlers: Record<Operation, Handler> = {
   ListStreams: (m, i) => m.listStreams(i),
   ListShards: (m, i) => m.listShards(i),
   UpdateShardCount: (m, i) => m.updateShardCount(i),
-  PutRecord: (m, i) => m.putRecord(i),
-  PutRecords: (m, i) => m.putRecords(i),
+  // The protocol decoded the data into fresh buffers, so the model may keep them without a copy.
+  PutRecord: (m, i) => m.putRecord(i, true),
+  PutRecords: (m, i) => m.putRecords(i, true),
   GetShardIterator: (m, i) => m.getShardIterator(i),
   GetRecords: (m, i) => m.getRecords(i),
   AddTagsToStream: (m, i) => m.addTagsToStream(i),
@@ -101,7 +102,7 @@ export class KinesisEndpoint implements ServiceEndpoint {
           body: '',
         };
       }
-      return cbor ? cborResponse(result) : jsonResult(result);
+      return cbor ? cborResponse(result) : jsonResult(result, !PLAIN_OUTPUT.has(op));
     } catch (err) {
       return cbor ? cborErrorResponse(err) : jsonError(err);
     }
@@ -122,23 +123,39 @@ function parseJson(raw: Buffer): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function jsonResult(result: unknown): AwsResponse {
+/** Outputs with no timestamp or blob: plain JSON.stringify, without a replacer per member. */
+const PLAIN_OUTPUT = new Set([
+  'PutRecord',
+  'PutRecords',
+  'GetShardIterator',
+  'UpdateShardCount',
+  'ListShards',
+  'DescribeLimits',
+  'ListTagsForStream',
+  'ListTagsForResource',
+  'EnableEnhancedMonitoring',
+  'DisableEnhancedMonitoring',
+]);
+
+function jsonResult(result: unknown, wire: boolean): AwsResponse {
   return {
     status: 200,
     headers: { 'content-type': CONTENT_TYPE },
-    body: JSON.stringify(result, wireValue),
+    body: wire ? JSON.stringify(result, wireValue) : JSON.stringify(result),
   };
 }
 
-/**
- * Dates become epoch seconds and blobs base64, as the JSON protocol writes them. A replacer sees
- * a Date already turned into its ISO string by `toJSON`, so dates are read from the holder.
- */
+/** Dates become epoch seconds and blobs base64, as the JSON protocol writes them. */
 function wireValue(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  // A replacer sees what toJSON made of a Date (an ISO string) or a Buffer ({type, data}), so
+  // both are read from the holder.
   const original = this[key];
   if (original instanceof Date) return original.getTime() / 1000;
-  if (value instanceof Uint8Array)
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (original instanceof Uint8Array) {
+    return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString(
+      'base64',
+    );
+  }
   return value;
 }
 

@@ -38,7 +38,11 @@ export class Writes {
     private readonly metrics: KinesisMetrics,
   ) {}
 
-  putRecord(input: PutRecordInput): {
+  /** `ownsData`: the caller hands the record data over (no copy is kept of it). */
+  putRecord(
+    input: PutRecordInput,
+    ownsData = false,
+  ): {
     ShardId: string;
     SequenceNumber: string;
     EncryptionType: 'NONE';
@@ -68,7 +72,7 @@ export class Writes {
       addStat(bucket, 'WriteProvisionedThroughputExceeded', 1);
       throw new AwsError('ProvisionedThroughputExceededException', this.rateMessage(stream, shard));
     }
-    const seq = this.storeRecord(stream, shard, input, size, now);
+    const seq = this.storeRecord(stream, shard, input, size, now, ownsData);
     addStat(bucket, 'PutRecord.Bytes', size);
     addStat(bucket, 'PutRecord.Success', 1);
     addStat(bucket, 'IncomingBytes', size);
@@ -77,7 +81,10 @@ export class Writes {
     return { ShardId: shard.id, SequenceNumber: seq, EncryptionType: 'NONE' };
   }
 
-  putRecords(input: StreamRef & { Records: PutRecordsEntry[] }): {
+  putRecords(
+    input: StreamRef & { Records: PutRecordsEntry[] },
+    ownsData = false,
+  ): {
     FailedRecordCount: number;
     Records: PutRecordsResultEntry[];
     EncryptionType: 'NONE';
@@ -114,7 +121,7 @@ export class Writes {
       const admitted = admit(shard, size, now);
       if (stream.shardLevelMetrics.size) this.shardMetrics(stream, shard, now, admitted, size);
       if (admitted) {
-        const seq = this.storeRecord(stream, shard, r, size, now);
+        const seq = this.storeRecord(stream, shard, r, size, now, ownsData);
         acceptedBytes += size;
         results.push({ SequenceNumber: seq, ShardId: shard.id });
       } else {
@@ -213,11 +220,12 @@ export class Writes {
     r: PutRecordsEntry,
     size: number,
     now: number,
+    ownsData: boolean,
   ): string {
     const record = {
       pos: shard.nextPos++,
-      // A copy: the caller may reuse its buffer.
-      data: new Uint8Array(r.Data),
+      // A copy unless handed over: the caller may reuse its buffer.
+      data: ownsData ? r.Data : new Uint8Array(r.Data),
       partitionKey: r.PartitionKey,
       arrival: now,
       size,

@@ -47,7 +47,9 @@ function normalise(value: unknown): unknown {
  * fractional epoch seconds, so millisecond arrival times survive.
  */
 function prune(value: unknown): unknown {
-  if (value instanceof Uint8Array) return value;
+  // A Buffer is a Uint8Array but the encoder would tag it; send the plain byte string.
+  if (value instanceof Uint8Array)
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof Date) return new Tag(1, value.getTime() / 1000);
   if (Array.isArray(value)) return value.map(prune);
   if (value !== null && typeof value === 'object') {
