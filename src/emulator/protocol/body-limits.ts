@@ -7,7 +7,7 @@ import { AwsError } from './errors.js';
  * payload limits, measured on the wire (base64 and JSON add a third and a little); the models
  * still enforce the exact limits on the decoded values:
  * - Kinesis PutRecords: 5 MiB of records per request (Kinesis Data Streams quotas) → 7 MiB on the
- *   wire; other Kinesis calls 1 MiB (a record is at most 1 MiB).
+ *   wire; other Kinesis calls 2 MiB (PutRecord carries up to 1 MiB of data, 1.33 MiB in base64).
  * - Lambda Invoke: 6 MB synchronous payload → 6.5 MiB; CreateFunction / UpdateFunctionCode with a
  *   50 MB zip in base64 JSON → 70 MiB; other Lambda calls 1 MiB.
  * - CloudWatch: HTTP POST requests up to 1 MB (CloudWatch service quotas) → 1 MiB.
@@ -46,7 +46,7 @@ export function bodyLimitFor(req: http.IncomingMessage): BodyLimit {
   if (target.startsWith('Kinesis_20131202.')) {
     return target.endsWith('.PutRecords')
       ? limit(7 * MIB, 'Kinesis PutRecords')
-      : limit(MIB + 64 * 1024, 'Kinesis');
+      : limit(2 * MIB, 'Kinesis');
   }
   if (path.startsWith('/2015-03-31/functions')) {
     if (path.endsWith('/invocations')) {
