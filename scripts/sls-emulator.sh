@@ -26,7 +26,7 @@ done
 started=$SECONDS
 step() { echo "== [$((SECONDS - started)) s] $*"; }
 step "sls deploy --stage local (create)"
-npx sls deploy --stage local --param="targetUtilization=0.6"
+npx sls deploy --stage local --param="targetUtilization=0.55"
 step "sls deploy --stage local (update: targetUtilization back to its default)"
 npx sls deploy --stage local --verbose 2>&1 | tee "$log.update"
 grep -q 'UPDATE_COMPLETE.*AWS::Lambda::Function.*ScaleUpLambdaFunction' "$log.update"
