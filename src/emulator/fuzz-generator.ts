@@ -12,21 +12,10 @@ import {
   QUERY_PARAMS,
   SNS_ACTIONS,
 } from './fuzz-vocabulary.js';
+import { mulberry32 } from './random.js';
 
 /** The edge server's default `maxBodyBytes`; oversized bodies go one byte past it. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
-
-/** mulberry32: tiny, fast and good enough to drive a fuzzer deterministically. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Rng {
   private readonly next: () => number;

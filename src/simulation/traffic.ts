@@ -14,6 +14,7 @@
  * Both are deterministic for a given seed, so runs stay comparable across policies.
  */
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../emulator/random.js';
 
 /** Partition keys the skew model draws from: a service keyed by customer or device id. */
 export const KEYS = 10_000;
@@ -29,17 +30,8 @@ export interface TrafficOptions {
   seed: number;
 }
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; enough for simulation noise. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator behind the traffic models. */
+export const rng = mulberry32;
 
 /**
  * Per-second factors for one minute: log-normal with mean 1 and the given coefficient of
