@@ -46,4 +46,19 @@ describe('pending claims', () => {
     // Moved away from the claim's start by some other way: the call was applied, then more.
     expect(claimVerdict(claim(), stream('ACTIVE', 5))).toBe('applied');
   });
+
+  it('lose to a rival claim from the same start whose target the stream reached', () => {
+    const stream = { status: 'ACTIVE', openShards: 1, mode: 'PROVISIONED' };
+    const rival = claim({
+      scaling_datetime: new Date(NOW - 119_000).toISOString(),
+      target_shard_count: 1,
+      scaling_type: 'SCALE_DOWN',
+      status: 'done',
+    });
+    expect(claimVerdict(claim(), stream, [claim(), rival])).toBe('not-applied');
+    // A rival from another start does not explain the count: the call was applied, then more.
+    expect(claimVerdict(claim(), stream, [claim(), { ...rival, shard_count: 3 }])).toBe('applied');
+    // The claim's own row is not its rival.
+    expect(claimVerdict(claim({ target_shard_count: 1 }), stream, [claim()])).toBe('applied');
+  });
 });

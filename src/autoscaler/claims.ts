@@ -18,12 +18,27 @@ export type ClaimVerdict = 'applied' | 'not-applied' | 'unknown';
 
 /**
  * What the stream says about a pending claim. Only an ACTIVE stream answers: while it is UPDATING
- * its open shard count is in flux. At the claim's starting count the call was not applied; at any
- * other count it was (Kinesis moved the stream away from where the claim found it).
+ * its open shard count is in flux. At the claim's target the call was applied; at its starting count
+ * it was not. At another count, a rival claim from the same starting count whose target is what the
+ * stream now has (the sibling alarm's Lambda racing this one) won, and this call was not applied;
+ * otherwise Kinesis moved the stream away from where the claim found it, so the call was applied
+ * (and something scaled it further since).
  */
-export function claimVerdict(entry: ScalingLogEntry, stream: StreamSummary): ClaimVerdict {
+export function claimVerdict(
+  entry: ScalingLogEntry,
+  stream: StreamSummary,
+  log: readonly ScalingLogEntry[] = [],
+): ClaimVerdict {
   if (stream.status !== 'ACTIVE') return 'unknown';
-  return stream.openShards === entry.shard_count ? 'not-applied' : 'applied';
+  if (stream.openShards === entry.target_shard_count) return 'applied';
+  if (stream.openShards === entry.shard_count) return 'not-applied';
+  const rivalWon = log.some(
+    (other) =>
+      other.scaling_datetime !== entry.scaling_datetime &&
+      other.shard_count === entry.shard_count &&
+      other.target_shard_count === stream.openShards,
+  );
+  return rivalWon ? 'not-applied' : 'applied';
 }
 
 export function isAbandoned(entry: ScalingLogEntry, now: number): boolean {
@@ -53,7 +68,7 @@ export async function settleAbandonedClaims(
   const settled: SettledClaim[] = [];
   for (const entry of entries) {
     if (!isAbandoned(entry, now)) continue;
-    const verdict = claimVerdict(entry, stream);
+    const verdict = claimVerdict(entry, stream, entries);
     if (verdict === 'unknown') continue;
     if (verdict === 'applied') {
       await log.confirm(entry, 'state');

@@ -1,4 +1,4 @@
-import { errorMessage, errorName } from '../aws/errors.js';
+import { errorMessage, errorName, sdkAttempts } from '../aws/errors.js';
 
 /**
  * Errors of the autoscaler, and how it reacts to AWS's.
@@ -66,7 +66,7 @@ function asAwsLike(err: unknown): AwsLikeError {
   return typeof err === 'object' && err !== null ? (err as AwsLikeError) : {};
 }
 
-export { errorMessage, errorName };
+export { errorMessage, errorName, sdkAttempts };
 
 /** `Name: message`, the form the decision log uses for AWS errors. */
 export function describeError(err: unknown): string {

@@ -449,10 +449,23 @@ describe('stream state', () => {
     expect(world.calls.update).toEqual([]);
   });
 
-  it('re-arms when UpdateShardCount reports ResourceInUse, and keeps the claim pending', async () => {
+  it('re-arms and releases its claim when another scaling got there first', async () => {
+    // Refused at the SDK's first attempt: no call of ours can have been applied.
     world.updateError = new ResourceInUseException({
       message: 'Stream orders under account 0 not ACTIVE',
-      $metadata: {},
+      $metadata: { attempts: 1 },
+    });
+    const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
+    expect(outcome!.outcome).toBe('rearmed');
+    expect(outcome!.detail).toMatch(/another scaling got there first/);
+    expect(world.calls.rearmed).toEqual([UP_ALARM]);
+    expect(world.log).toEqual([]);
+  });
+
+  it('re-arms and keeps the claim pending when ResourceInUse follows an SDK retry', async () => {
+    world.updateError = new ResourceInUseException({
+      message: 'Stream orders under account 0 not ACTIVE',
+      $metadata: { attempts: 2 },
     });
     const [outcome] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME));
     expect(outcome!.outcome).toBe('rearmed');
@@ -661,9 +674,10 @@ describe('trust nothing in the message (issue 11, defect 1)', () => {
 
 describe('claims that record intent (defect 2)', () => {
   it('a lost UpdateShardCount response leaves a pending claim that the stream confirms', async () => {
+    // The SDK's retry of the applied call is refused: its error says it was the second attempt.
     world.updateLostWith = new ResourceInUseException({
       message: 'Stream orders under account 0 not ACTIVE, instead in state UPDATING',
-      $metadata: {},
+      $metadata: { attempts: 2 },
     });
     const [first] = await fire(awsMessage2020(UP_ALARM, EVENT_TIME), 'up', 'lost');
     expect(first!.outcome).toBe('rearmed');

@@ -23,6 +23,7 @@ import {
   describeError,
   errorMessage,
   InputError,
+  sdkAttempts,
 } from './errors.js';
 import { quotaRefusal } from './limits.js';
 import { fetchLoad } from './metrics.js';
@@ -216,7 +217,7 @@ async function decideAndAct(
   }
   const n = summary.openShards;
   const config = streamConfig(deps.config.defaults, await streamTags(deps.kinesis, stream));
-  const ctx: ScalingContext = { event, entry, deps, live, config, n, summary };
+  const ctx: ScalingContext = { event, entry, deps, live, config, n, summary, history };
 
   const key = new Date(live.stateTime).toISOString();
   const own = history.find((h) => h.scaling_datetime === key);
@@ -319,6 +320,8 @@ interface ScalingContext {
   /** Open shards of the ACTIVE stream. */
   n: number;
   summary: StreamSummary;
+  /** The stream's recent scaling log, newest first, abandoned claims settled. */
+  history: readonly ScalingLogEntry[];
 }
 
 function outcomeBase(ctx: ScalingContext) {
@@ -461,7 +464,8 @@ async function resumeClaim(claim: ScalingLogEntry, ctx: ScalingContext): Promise
       detail: `another delivery is scaling the stream for the state change at ${claim.scaling_datetime} (claim pending since ${claim.claimed_at})`,
     };
   }
-  if (claimVerdict(claim, ctx.summary) === 'not-applied') return applyScaling(ctx, claim);
+  if (claimVerdict(claim, ctx.summary, ctx.history) === 'not-applied')
+    return applyScaling(ctx, claim);
   await ctx.deps.scalingLog.confirm(claim, 'state');
   return finishScaling(
     ctx,
@@ -484,9 +488,21 @@ async function applyScaling(ctx: ScalingContext, claim: ScalingLogEntry): Promis
     );
   } catch (err) {
     const kind = classifyError(err);
+    if (kind === 'in-use' && sdkAttempts(err) === 1) {
+      // Refused at the first attempt, so no call of ours was applied: another scaling (the sibling
+      // alarm's Lambda, a user) got there first. Our claim is released; the alarm fires again once
+      // the stream is ACTIVE and the next decision starts from the count that won.
+      await deps.scalingLog.release(claim);
+      await rearm(deps.cloudwatch, [event.alarmName], `stream ${stream} was resharding`);
+      return {
+        ...outcomeBase(ctx),
+        outcome: 'rearmed',
+        detail: `UpdateShardCount: ${errorMessage(err)}; another scaling got there first, claim released and alarm re-armed`,
+      };
+    }
     if (kind === 'in-use') {
-      // The stream was ACTIVE a moment ago, so this may be the SDK's retry of our own call whose
-      // response was lost: the claim stays pending until the stream's state settles it.
+      // The SDK retried: the refused attempt may follow our own applied call whose response was
+      // lost, so the claim stays pending until the stream's state settles it.
       await rearm(deps.cloudwatch, [event.alarmName], `stream ${stream} was resharding`);
       return {
         ...outcomeBase(ctx),

@@ -25,3 +25,15 @@ export function errorName(err: unknown): string {
   if (typeof code === 'string' && code !== '') return code;
   return 'Error';
 }
+
+/**
+ * How many attempts the SDK made before this error (its `$metadata.attempts`); 1 when the error
+ * carries no metadata. More than one means the SDK retried, and an earlier attempt may have been
+ * applied by the service with its response lost.
+ */
+export function sdkAttempts(err: unknown): number {
+  if (typeof err !== 'object' || err === null) return 1;
+  const meta = (err as { $metadata?: { attempts?: unknown } }).$metadata;
+  const attempts = meta?.attempts;
+  return typeof attempts === 'number' && attempts >= 1 ? attempts : 1;
+}
