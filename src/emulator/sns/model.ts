@@ -2,6 +2,14 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { LambdaInvoker, NotificationPublisher } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
+import {
+  invalid,
+  LAMBDA_ARN_RE,
+  parseSnsRequest,
+  publishSchema,
+  type MessageAttributeValue,
+  type PublishInput,
+} from './schemas.js';
 
 export interface SnsModelOptions {
   clock: Clock;
@@ -9,23 +17,6 @@ export interface SnsModelOptions {
   accountId: string;
   /** Finds the Lambda of a region, so a subscription reaches the function named by its ARN. */
   lambda: (region: string) => LambdaInvoker;
-}
-
-export interface MessageAttributeValue {
-  DataType: string;
-  StringValue?: string;
-  /** Base64, as the Query protocol carries blobs. */
-  BinaryValue?: string;
-}
-
-export interface PublishInput {
-  topicArn?: string;
-  targetArn?: string;
-  phoneNumber?: string;
-  message: string;
-  subject?: string;
-  messageStructure?: string;
-  messageAttributes?: Record<string, MessageAttributeValue>;
 }
 
 export interface Subscription {
@@ -56,22 +47,7 @@ interface Topic {
   subscriptions: Map<string, Subscription>;
 }
 
-const NAME_RE = /^[A-Za-z0-9_-]{1,256}$/;
 const TOPIC_ARN_RE = /^arn:aws[a-zA-Z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})$/;
-const LAMBDA_ARN_RE =
-  /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]+))?$/;
-const FEEDBACK_ATTR_RE =
-  /^(HTTP|Firehose|Lambda|SQS|Application)(Success|Failure)Feedback(RoleArn|SampleRate)$/;
-const SETTABLE_TOPIC_ATTRIBUTES = new Set([
-  'DisplayName',
-  'Policy',
-  'DeliveryPolicy',
-  'KmsMasterKeyId',
-  'SignatureVersion',
-  'TracingConfig',
-]);
-/** Message plus attributes, in bytes. */
-const MAX_MESSAGE_BYTES = 256 * 1024;
 const PAGE_SIZE = 100;
 /**
  * Signs notifications so the field has the right shape. Real SNS signs with an RSA key behind
@@ -79,17 +55,12 @@ const PAGE_SIZE = 100;
  */
 const SIGNING_KEY = 'embedded-emulator-sns-signing-key';
 
-const invalid = (what: string, reason?: string) =>
-  new AwsError(
-    'InvalidParameter',
-    `Invalid parameter: ${what}${reason ? ` Reason: ${reason}` : ''}`,
-    400,
-  );
 const topicNotFound = () => new AwsError('NotFound', 'Topic does not exist', 404);
 
 /**
  * SNS for one region. It delivers to Lambda subscriptions only: each message becomes the event
- * Lambda receives from SNS, invoked asynchronously so that Lambda's retry rules apply.
+ * Lambda receives from SNS, invoked asynchronously so that Lambda's retry rules apply. Requests
+ * arrive checked against `schemas.ts`; the model checks what needs its state.
  */
 export class SnsModel implements NotificationPublisher {
   private readonly topics = new Map<string, Topic>();
@@ -106,15 +77,6 @@ export class SnsModel implements NotificationPublisher {
     attributes: Record<string, string> = {},
     tags: Record<string, string> = {},
   ): { TopicArn: string } {
-    if (name.endsWith('.fifo') || attributes.FifoTopic === 'true') {
-      throw invalid(
-        'Topic Name',
-        'FIFO topics deliver to SQS only, and the embedded emulator delivers to Lambda only',
-      );
-    }
-    if (!NAME_RE.test(name)) {
-      throw invalid('Topic Name', 'must be 1-256 letters, digits, hyphens or underscores');
-    }
     const arn = `arn:aws:sns:${this.opts.region}:${this.opts.accountId}:${name}`;
     const existing = this.topics.get(arn);
     if (existing) {
@@ -139,11 +101,8 @@ export class SnsModel implements NotificationPublisher {
       subscriptions: new Map(),
     };
     for (const [k, v] of Object.entries(attributes)) {
-      if (k === 'FifoTopic') continue;
-      checkTopicAttribute(k, v);
-      topic.attributes[k] = v;
+      if (k !== 'FifoTopic') topic.attributes[k] = v;
     }
-    checkTags(tags);
     for (const [k, v] of Object.entries(tags)) topic.tags.set(k, v);
     this.topics.set(arn, topic);
     return { TopicArn: arn };
@@ -180,46 +139,12 @@ export class SnsModel implements NotificationPublisher {
 
   setTopicAttributes(topicArn: string, name: string, value: string | undefined): void {
     const topic = this.topic(topicArn);
-    if (name === 'FifoTopic')
-      throw invalid('AttributeName', 'FifoTopic can only be set at creation');
-    if (value === undefined || value === '') {
-      checkTopicAttribute(name, '');
-      delete topic.attributes[name];
-      return;
-    }
-    checkTopicAttribute(name, value);
-    topic.attributes[name] = value;
+    if (value === undefined || value === '') delete topic.attributes[name];
+    else topic.attributes[name] = value;
   }
 
-  subscribe(
-    topicArn: string,
-    protocol: string,
-    endpoint: string | undefined,
-    attributes: Record<string, string> = {},
-  ): { SubscriptionArn: string } {
+  subscribe(topicArn: string, protocol: string, endpoint: string): { SubscriptionArn: string } {
     const topic = this.topic(topicArn);
-    if (protocol !== 'lambda') {
-      throw invalid(
-        'Protocol',
-        `The embedded emulator delivers to Lambda only; protocol ${protocol || '(empty)'} is not supported`,
-      );
-    }
-    if (!endpoint || !LAMBDA_ARN_RE.test(endpoint)) {
-      throw invalid('Lambda endpoint ARN');
-    }
-    for (const key of Object.keys(attributes)) {
-      // Filter policies and raw delivery change what is delivered; accepting and then ignoring
-      // them would make tests pass here that fail on AWS.
-      if (key === 'RawMessageDelivery' && attributes[key] === 'true') {
-        throw invalid('Attributes', 'RawMessageDelivery is not valid for the lambda protocol');
-      }
-      if (key !== 'RawMessageDelivery' && key !== 'SubscriptionRoleArn') {
-        throw invalid(
-          'Attributes',
-          `subscription attribute ${key} is not supported by the embedded emulator`,
-        );
-      }
-    }
     for (const sub of topic.subscriptions.values()) {
       if (sub.Protocol === protocol && sub.Endpoint === endpoint) {
         return { SubscriptionArn: sub.SubscriptionArn };
@@ -277,7 +202,6 @@ export class SnsModel implements NotificationPublisher {
 
   tagResource(arn: string, tags: Record<string, string>): void {
     const topic = this.topic(arn, 'ResourceNotFound');
-    checkTags(tags);
     for (const [k, v] of Object.entries(tags)) topic.tags.set(k, v);
   }
 
@@ -288,51 +212,22 @@ export class SnsModel implements NotificationPublisher {
 
   /**
    * Accepts a message and starts its delivery to every subscription; the returned promise does
-   * not wait for the functions (delivery is tracked on the clock instead).
+   * not wait for the functions (delivery is tracked on the clock instead). The message is checked
+   * here, since other services publish through this method without the wire.
    */
   async publish(input: PublishInput): Promise<{ messageId: string }> {
-    const targets = [input.topicArn, input.targetArn, input.phoneNumber].filter(
-      (v) => v !== undefined && v !== '',
-    );
-    if (targets.length === 0) {
-      throw invalid('TopicArn or TargetArn', 'no value for required parameter');
-    }
-    if (targets.length > 1) {
-      throw invalid('TopicArn', 'Only one of TopicArn, TargetArn or PhoneNumber can be specified');
-    }
-    if (input.phoneNumber) {
-      throw invalid('PhoneNumber', 'the embedded emulator delivers to Lambda only, not SMS');
-    }
-    const topic = this.topic((input.topicArn || input.targetArn)!);
-    if (input.message === undefined || input.message === '') {
-      throw invalid('Message', 'Empty message');
-    }
-    if (input.subject !== undefined) checkSubject(input.subject);
-    const attributes = input.messageAttributes ?? {};
-    checkMessageAttributes(attributes);
-    let size = Buffer.byteLength(input.message);
-    for (const [name, a] of Object.entries(attributes)) {
-      size += Buffer.byteLength(name) + Buffer.byteLength(a.DataType);
-      size +=
-        Buffer.byteLength(a.StringValue ?? '') + Buffer.from(a.BinaryValue ?? '', 'base64').length;
-    }
-    if (size > MAX_MESSAGE_BYTES) {
-      throw invalid(
-        'Message too long',
-        `message and attributes total ${size} bytes, above ${MAX_MESSAGE_BYTES}`,
-      );
-    }
-    const lambdaMessage = messageFor(input);
+    const valid = parseSnsRequest(publishSchema, input);
+    const topic = this.topic(valid.topicArn);
     const messageId = randomUUID();
     const timestamp = new Date(this.opts.clock.now()).toISOString();
     for (const sub of topic.subscriptions.values()) {
       const event = this.eventFor(sub, {
         messageId,
         topicArn: topic.arn,
-        subject: input.subject ?? null,
-        message: lambdaMessage,
+        subject: valid.subject ?? null,
+        message: valid.message,
         timestamp,
-        attributes,
+        attributes: valid.attributes,
       });
       const record: DeliveryRecord = {
         messageId,
@@ -476,116 +371,6 @@ function page(arns: string[], token?: string): { items: string[]; next?: string 
   return rest.length > items.length
     ? { items, next: Buffer.from(items[items.length - 1]!).toString('base64url') }
     : { items };
-}
-
-function checkTopicAttribute(name: string, value: string): void {
-  if (!SETTABLE_TOPIC_ATTRIBUTES.has(name) && !FEEDBACK_ATTR_RE.test(name)) {
-    throw invalid('AttributeName');
-  }
-  if (value === '') return;
-  if (name === 'DisplayName' && value.length > 100) {
-    throw invalid('DisplayName', 'must be at most 100 characters');
-  }
-  if (name === 'SignatureVersion' && value !== '1' && value !== '2') {
-    throw invalid('SignatureVersion', 'must be 1 or 2');
-  }
-  if (name === 'Policy' || name === 'DeliveryPolicy') {
-    try {
-      JSON.parse(value);
-    } catch {
-      throw invalid(name, 'failed to parse JSON');
-    }
-  }
-}
-
-function checkTags(tags: Record<string, string>): void {
-  for (const [k, v] of Object.entries(tags)) {
-    if (k.length < 1 || k.length > 128) throw invalid('Tags', 'tag keys must be 1-128 characters');
-    if (v.length > 256) throw invalid('Tags', 'tag values must be at most 256 characters');
-  }
-  if (Object.keys(tags).length > 50) throw invalid('Tags', 'a topic has at most 50 tags');
-}
-
-function checkSubject(subject: string): void {
-  // AWS: ASCII text of 1-100 characters, starting with a letter, digit or punctuation, without
-  // line breaks or control characters.
-  if (
-    subject.length < 1 ||
-    subject.length > 100 ||
-    !/^[\x20-\x7e]+$/.test(subject) ||
-    !/^[A-Za-z0-9!-/:-@[-`{-~]/.test(subject)
-  ) {
-    throw invalid('Subject');
-  }
-}
-
-function checkMessageAttributes(attrs: Record<string, MessageAttributeValue>): void {
-  const names = Object.keys(attrs);
-  if (names.length > 10) throw invalid('MessageAttributes', 'at most 10 attributes are allowed');
-  for (const name of names) {
-    const a = attrs[name]!;
-    if (
-      name.length > 256 ||
-      !/^[A-Za-z0-9_.-]+$/.test(name) ||
-      name.startsWith('.') ||
-      name.endsWith('.') ||
-      name.includes('..') ||
-      /^(aws\.|amazon\.)/i.test(name)
-    ) {
-      throw invalid('MessageAttributes', `invalid attribute name ${name}`);
-    }
-    if (!a.DataType || !/^(String|Number|Binary|String\.Array)(\..+)?$/.test(a.DataType)) {
-      throw invalid(
-        'MessageAttributes',
-        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
-      );
-    }
-    const binary = a.DataType.startsWith('Binary');
-    const value = binary ? a.BinaryValue : a.StringValue;
-    if (value === undefined || value === '') {
-      throw invalid(
-        'MessageAttributes',
-        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${a.DataType}'.`,
-      );
-    }
-    if (a.DataType.startsWith('Number') && !Number.isFinite(Number(value))) {
-      throw invalid(
-        'MessageAttributes',
-        `Could not cast message attribute '${name}' value to number.`,
-      );
-    }
-    if (a.DataType.startsWith('String.Array')) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        parsed = undefined;
-      }
-      if (!Array.isArray(parsed)) {
-        throw invalid('MessageAttributes', `The message attribute '${name}' is not a JSON array.`);
-      }
-    }
-  }
-}
-
-/** With MessageStructure=json the message is a map of per-protocol messages. */
-function messageFor(input: PublishInput): string {
-  if (input.messageStructure === undefined || input.messageStructure === '') return input.message;
-  if (input.messageStructure !== 'json') throw invalid('MessageStructure');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(input.message);
-  } catch {
-    throw invalid('Message', 'Failed to parse JSON');
-  }
-  const obj = parsed as Record<string, unknown> | null;
-  if (typeof obj !== 'object' || obj === null || typeof obj.default !== 'string') {
-    throw invalid('Message', 'Message Structure - No default entry in JSON message body');
-  }
-  const chosen = obj.lambda ?? obj.default;
-  if (typeof chosen !== 'string')
-    throw invalid('Message', 'Message Structure - lambda entry must be a string');
-  return chosen;
 }
 
 function defaultPolicy(topicArn: string, accountId: string): unknown {

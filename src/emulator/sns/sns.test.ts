@@ -16,7 +16,9 @@ import {
   SetTopicAttributesCommand,
   SNSClient,
   SubscribeCommand,
+  TagResourceCommand,
   UnsubscribeCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientConfig } from '../../aws/clients.js';
@@ -317,6 +319,195 @@ describe('SNS emulator through @aws-sdk/client-sns', () => {
     expect(await fail({ TopicArn: undefined })).toMatch(/InvalidParameterException/);
   });
 
+  it('fails each request rule with the code and wording SNS uses', async () => {
+    const { TopicArn } = await client.send(new CreateTopicCommand({ Name: 't' }));
+    // Commands of different operations share no type the client's `send` accepts.
+    const fails = (command: object) =>
+      client.send(command as never).then(
+        () => 'accepted',
+        (e: Error) => `${e.name}: ${e.message}`,
+      );
+    const publish = (input: Record<string, unknown>) =>
+      new PublishCommand({ TopicArn, Message: 'm', ...input });
+    const string = (StringValue: string, DataType = 'String') => ({ DataType, StringValue });
+    const cases: [object, string][] = [
+      [
+        new CreateTopicCommand({ Name: 'a.fifo' }),
+        'InvalidParameterException: Invalid parameter: Topic Name Reason: FIFO topics deliver to SQS only, and the embedded emulator delivers to Lambda only',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a', Attributes: { FifoTopic: 'true' } }),
+        'InvalidParameterException: Invalid parameter: Topic Name Reason: FIFO topics deliver to SQS only, and the embedded emulator delivers to Lambda only',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a b' }),
+        'InvalidParameterException: Invalid parameter: Topic Name Reason: must be 1-256 letters, digits, hyphens or underscores',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a', Attributes: { Colour: 'red' } }),
+        'InvalidParameterException: Invalid parameter: AttributeName',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a', Attributes: { DisplayName: 'x'.repeat(101) } }),
+        'InvalidParameterException: Invalid parameter: DisplayName Reason: must be at most 100 characters',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a', Attributes: { SignatureVersion: '3' } }),
+        'InvalidParameterException: Invalid parameter: SignatureVersion Reason: must be 1 or 2',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a', Attributes: { Policy: '{' } }),
+        'InvalidParameterException: Invalid parameter: Policy Reason: failed to parse JSON',
+      ],
+      [
+        new CreateTopicCommand({ Name: 'a', Tags: [{ Key: 'k'.repeat(129), Value: 'v' }] }),
+        'InvalidParameterException: Invalid parameter: Tags Reason: tag keys must be 1-128 characters',
+      ],
+      [
+        new CreateTopicCommand({
+          Name: 'a',
+          Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
+        }),
+        'InvalidParameterException: Invalid parameter: Tags Reason: a topic has at most 50 tags',
+      ],
+      [
+        new TagResourceCommand({
+          ResourceArn: TopicArn,
+          Tags: [{ Key: 'k', Value: 'v'.repeat(257) }],
+        }),
+        'InvalidParameterException: Invalid parameter: Tags Reason: tag values must be at most 256 characters',
+      ],
+      [
+        new UntagResourceCommand({ ResourceArn: TopicArn, TagKeys: [] }),
+        'MissingParameter: The request must contain the parameter TagKeys',
+      ],
+      [
+        new SetTopicAttributesCommand({
+          TopicArn,
+          AttributeName: 'FifoTopic',
+          AttributeValue: 'true',
+        }),
+        'InvalidParameterException: Invalid parameter: AttributeName Reason: FifoTopic can only be set at creation',
+      ],
+      [
+        new SetTopicAttributesCommand({
+          TopicArn,
+          AttributeName: 'DeliveryPolicy',
+          AttributeValue: 'x',
+        }),
+        'InvalidParameterException: Invalid parameter: DeliveryPolicy Reason: failed to parse JSON',
+      ],
+      [
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'lambda',
+          Endpoint: 'arn:aws:sqs:us-east-1:1:q',
+        }),
+        'InvalidParameterException: Invalid parameter: Lambda endpoint ARN',
+      ],
+      [
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'lambda',
+          Endpoint: fnArn('f'),
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+        'InvalidParameterException: Invalid parameter: Attributes Reason: RawMessageDelivery is not valid for the lambda protocol',
+      ],
+      [
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'lambda',
+          Endpoint: fnArn('f'),
+          Attributes: { FilterPolicy: '{}' },
+        }),
+        'InvalidParameterException: Invalid parameter: Attributes Reason: subscription attribute FilterPolicy is not supported by the embedded emulator',
+      ],
+      [
+        publish({ TopicArn: undefined }),
+        'InvalidParameterException: Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
+      ],
+      [
+        publish({ TargetArn: TopicArn }),
+        'InvalidParameterException: Invalid parameter: TopicArn Reason: Only one of TopicArn, TargetArn or PhoneNumber can be specified',
+      ],
+      [
+        publish({ TopicArn: undefined, PhoneNumber: '+15555550100' }),
+        'InvalidParameterException: Invalid parameter: PhoneNumber Reason: the embedded emulator delivers to Lambda only, not SMS',
+      ],
+      [
+        publish({ Message: '' }),
+        'InvalidParameterException: Invalid parameter: Message Reason: Empty message',
+      ],
+      [
+        publish({
+          MessageAttributes: Object.fromEntries(
+            Array.from({ length: 11 }, (_, i) => [`a${i}`, string('v')]),
+          ),
+        }),
+        'InvalidParameterException: Invalid parameter: MessageAttributes Reason: at most 10 attributes are allowed',
+      ],
+      [
+        publish({ MessageAttributes: { 'aws.x': string('v') } }),
+        'InvalidParameterException: Invalid parameter: MessageAttributes Reason: invalid attribute name aws.x',
+      ],
+      [
+        publish({ MessageAttributes: { a: string('v', 'Text') } }),
+        "InvalidParameterException: Invalid parameter: MessageAttributes Reason: The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+      ],
+      [
+        publish({ MessageAttributes: { a: { DataType: 'Binary', StringValue: 'v' } } }),
+        "InvalidParameterException: Invalid parameter: MessageAttributes Reason: The message attribute 'a' must contain non-empty message attribute value for message attribute type 'Binary'.",
+      ],
+      [
+        publish({ MessageAttributes: { a: string('[1', 'String.Array') } }),
+        "InvalidParameterException: Invalid parameter: MessageAttributes Reason: The message attribute 'a' is not a JSON array.",
+      ],
+      [
+        publish({ MessageStructure: 'xml' }),
+        'InvalidParameterException: Invalid parameter: MessageStructure',
+      ],
+      [
+        publish({ MessageStructure: 'json' }),
+        'InvalidParameterException: Invalid parameter: Message Reason: Failed to parse JSON',
+      ],
+      [
+        publish({ MessageStructure: 'json', Message: '{"lambda":"l"}' }),
+        'InvalidParameterException: Invalid parameter: Message Reason: Message Structure - No default entry in JSON message body',
+      ],
+      [
+        publish({ MessageStructure: 'json', Message: '{"default":"d","lambda":1}' }),
+        'InvalidParameterException: Invalid parameter: Message Reason: Message Structure - lambda entry must be a string',
+      ],
+      [publish({ MessageStructure: 'json', Message: '{"default":"d"}' }), 'accepted'],
+    ];
+    for (const [command, expected] of cases) expect(await fails(command)).toBe(expected);
+  });
+
+  it('checks a request before looking up its topic, as AWS validates before it resolves', async () => {
+    const missing = `arn:aws:sns:us-east-1:${ACCOUNT}:nope`;
+    await expect(
+      client.send(new PublishCommand({ TopicArn: missing, Message: '' })),
+    ).rejects.toMatchObject({ message: 'Invalid parameter: Message Reason: Empty message' });
+    await expect(
+      client.send(new SubscribeCommand({ TopicArn: missing, Protocol: 'sqs', Endpoint: 'x' })),
+    ).rejects.toMatchObject({ message: expect.stringContaining('protocol sqs is not supported') });
+  });
+
+  it('checks messages other services publish through the model as it checks the wire', async () => {
+    const { TopicArn } = sns.createTopic('internal');
+    await expect(sns.publish({ topicArn: TopicArn, message: '' })).rejects.toMatchObject({
+      code: 'InvalidParameter',
+      message: 'Invalid parameter: Message Reason: Empty message',
+    });
+    await expect(
+      sns.publish({ topicArn: TopicArn, subject: 'ALARM: "größe"', message: 'm' }),
+    ).rejects.toMatchObject({ code: 'InvalidParameter', message: 'Invalid parameter: Subject' });
+    await expect(
+      sns.publish({ topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:nope`, message: 'm' }),
+    ).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
   it('answers a malformed Query body with ErrorResponse XML and keeps serving', async () => {
     const post = (body: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -349,6 +540,12 @@ describe('SNS emulator through @aws-sdk/client-sns', () => {
 
     const missing = await post('Action=CreateTopic&Version=2010-03-31');
     expect(missing.body).toContain('<Code>MissingParameter</Code>');
+
+    // A list at the top (`member.1=...`) names no parameter: the required one is missing.
+    const topLevelList = await post('Action=DeleteTopic&Version=2010-03-31&member.1=x');
+    expect(topLevelList.body).toContain(
+      '<Code>MissingParameter</Code><Message>The request must contain the parameter TopicArn',
+    );
 
     const wrongShape = await post(
       'Action=CreateTopic&Version=2010-03-31&Name=t&Attributes.entry.1=flat&Attributes=x',
