@@ -49,7 +49,9 @@ export function decodeQuery(params: URLSearchParams): Record<string, QueryValue>
         if (isLeaf) {
           node[idx] = value;
         } else {
-          node[idx] ??= Object.create(null);
+          // A value already at this index (`A.member.1=x` before `A.member.1.B=y`) gives way, as
+          // a plain key does below; writing a field onto a string would throw.
+          if (typeof node[idx] !== 'object' || node[idx] === null) node[idx] = Object.create(null);
           node = node[idx] as Record<string, unknown>;
         }
         continue;
@@ -134,13 +136,4 @@ export function queryErrorResponse(err: unknown, requestId: string, xmlns?: stri
     headers: { 'content-type': 'text/xml' },
     body: `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(body)}`,
   };
-}
-
-/** Reads a required string parameter or fails as AWS does. */
-export function requireParam(params: Record<string, QueryValue>, name: string): string {
-  const v = params[name];
-  if (typeof v !== 'string' || v === '') {
-    throw new AwsError('MissingParameter', `The request must contain the parameter ${name}`);
-  }
-  return v;
 }

@@ -547,6 +547,15 @@ describe('SNS emulator through @aws-sdk/client-sns', () => {
       '<Code>MissingParameter</Code><Message>The request must contain the parameter TopicArn',
     );
 
+    // A value and then fields at the same list index: the fields win, as for plain keys.
+    const valueThenFields = await post(
+      'Action=CreateTopic&Version=2010-03-31&Name=t&Attributes.entry.1=flat&Attributes.entry.1.key=k',
+    );
+    expect(valueThenFields.status).toBe(400);
+    expect(valueThenFields.body).toContain(
+      '<Code>InvalidParameter</Code><Message>Invalid parameter: AttributeName</Message>',
+    );
+
     const wrongShape = await post(
       'Action=CreateTopic&Version=2010-03-31&Name=t&Attributes.entry.1=flat&Attributes=x',
     );
