@@ -1,36 +1,32 @@
 import {
-  CloudWatchClient,
   DescribeAlarmsCommand,
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
   type MetricAlarm,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamSummaryCommand,
-  KinesisClient,
   ListTagsForStreamCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildAlarmPair, readAlarmContract } from './alarm-contract.js';
 import { CLAIM_TIMEOUT_MS } from './claims.js';
 import { DEFAULT_SCALING } from './config.js';
 import { reconcileAll, STUCK_ALARM_MS, type ReconcileReport } from './reconciler.js';
-import type { DecisionLogger, ScalerDeps } from './scaler.js';
-import { ScalingLog, type ScalingLogEntry } from './scaling-log.js';
+import type { ScalingLogEntry } from './scaling-log.js';
+import {
+  mockScalingLogTable,
+  mockServices,
+  TEST_TOPICS,
+  testDeps,
+  type LogLine,
+} from './test-support.js';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
-const UP_TOPIC = 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-up-dev';
-const DOWN_TOPIC = 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-down-dev';
+const { up: UP_TOPIC, down: DOWN_TOPIC } = TEST_TOPICS;
 const STREAM = 'orders';
 const UP = `kinesis-autoscaler-${STREAM}-scale-up`;
 const DOWN = `kinesis-autoscaler-${STREAM}-scale-down`;
@@ -51,11 +47,9 @@ interface World {
   rearmed: string[];
 }
 
-const kinesis = mockClient(KinesisClient);
-const cloudwatch = mockClient(CloudWatchClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
+const { kinesis, cloudwatch, dynamo } = mockServices();
 let world: World;
-let logs: { level: string; message: string; extra: Record<string, unknown> }[];
+let logs: LogLine[];
 
 /** A stream and its alarm pair for `alarmShards`, both OK since an hour ago. */
 function addStream(name: string, stream: Stream, alarmShards = stream.shards): void {
@@ -102,11 +96,6 @@ function claim(from: number, to: number, claimedAt: number, at = claimedAt - 100
   world.log.push(entry);
   return entry;
 }
-
-const conditionFailed = () =>
-  Object.assign(new Error('The conditional request failed'), {
-    name: 'ConditionalCheckFailedException',
-  });
 
 function install(): void {
   kinesis.reset();
@@ -158,53 +147,10 @@ function install(): void {
       setState(input.AlarmName, input.StateValue, NOW);
       return {};
     });
-  dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':s': string } }) => ({
-    Items: world.log
-      .filter((e) => e.stream_name === input.ExpressionAttributeValues[':s'])
-      .sort((a, b) => b.scaling_datetime.localeCompare(a.scaling_datetime))
-      .map((e) => ({ ...e })),
-  }));
-  dynamo
-    .on(UpdateCommand)
-    .callsFake(
-      (input: {
-        Key: { scaling_datetime: string };
-        ExpressionAttributeValues: { ':by': 'response' | 'state' };
-      }) => {
-        const row = world.log.find((e) => e.scaling_datetime === input.Key.scaling_datetime);
-        if (!row) throw conditionFailed();
-        row.status = 'done';
-        row.confirmed_by = input.ExpressionAttributeValues[':by'];
-        return {};
-      },
-    );
-  dynamo.on(DeleteCommand).callsFake((input: { Key: { scaling_datetime: string } }) => {
-    const row = world.log.find((e) => e.scaling_datetime === input.Key.scaling_datetime);
-    if (row?.status !== 'pending') throw conditionFailed();
-    world.log = world.log.filter((e) => e !== row);
-    return {};
-  });
+  mockScalingLogTable(dynamo, world);
 }
 
-function deps(): ScalerDeps {
-  const logger: DecisionLogger = {
-    info: (message, extra) => logs.push({ level: 'info', message, extra }),
-    warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
-    error: (message, extra) => logs.push({ level: 'error', message, extra }),
-  };
-  return {
-    kinesis: new KinesisClient({ region: 'us-east-1' }),
-    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
-    scalingLog: new ScalingLog(
-      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-      'log',
-    ),
-    config: { defaults: DEFAULT_SCALING, scalingLogTable: 'log', scalingLogTtlDays: 14 },
-    logger,
-    now: () => NOW,
-    topics: { up: UP_TOPIC, down: DOWN_TOPIC },
-  };
-}
+const deps = () => testDeps({ logs, now: () => NOW, defaults: DEFAULT_SCALING });
 
 const shardCountOf = (alarm: string) => readAlarmContract(world.alarms.get(alarm)!).shardCount;
 

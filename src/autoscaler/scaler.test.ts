@@ -1,5 +1,4 @@
 import {
-  CloudWatchClient,
   DescribeAlarmsCommand,
   DisableAlarmActionsCommand,
   GetMetricDataCommand,
@@ -8,23 +7,14 @@ import {
   type MetricAlarm,
   type PutMetricAlarmInput,
 } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamSummaryCommand,
-  KinesisClient,
   ListTagsForStreamCommand,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   awsMessage2020,
@@ -37,8 +27,9 @@ import {
 import { buildAlarmPair, readAlarmContract } from './alarm-contract.js';
 import { DEFAULT_SCALING, TAGS } from './config.js';
 import { SHARD_BYTES_PER_SECOND } from './load.js';
-import { handleSnsEvent, TransientError, type DecisionLogger, type ScalerDeps } from './scaler.js';
-import { ScalingLog, type ScalingLogEntry } from './scaling-log.js';
+import { handleSnsEvent, TransientError, type ScalerDeps } from './scaler.js';
+import type { ScalingLogEntry } from './scaling-log.js';
+import { mockScalingLogTable, mockServices, testDeps, type LogLine } from './test-support.js';
 
 const EVENT_TIME = '2026-03-02T10:17:44.775+0000';
 const EVENT_MS = Date.parse('2026-03-02T10:17:44.775Z');
@@ -69,11 +60,9 @@ interface World {
   };
 }
 
-const kinesis = mockClient(KinesisClient);
-const cloudwatch = mockClient(CloudWatchClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
+const { kinesis, cloudwatch, dynamo } = mockServices();
 let world: World;
-let logs: { level: string; message: string; extra: Record<string, unknown> }[];
+let logs: LogLine[];
 
 function alarmsFor(shards: number): Map<string, MetricAlarm> {
   const pair = buildAlarmPair({
@@ -188,80 +177,17 @@ function install(): void {
       ],
     };
   });
-  dynamo.on(QueryCommand).callsFake(() => ({
-    Items: [...world.log].sort((a, b) => b.scaling_datetime.localeCompare(a.scaling_datetime)),
-  }));
-  dynamo.on(PutCommand).callsFake((input: { Item: ScalingLogEntry }) => {
-    const item = input.Item;
-    if (
-      world.log.some(
-        (e) => e.stream_name === item.stream_name && e.scaling_datetime === item.scaling_datetime,
-      )
-    ) {
-      throw Object.assign(new Error('The conditional request failed'), {
-        name: 'ConditionalCheckFailedException',
-      });
-    }
-    world.log.push(item);
-    return {};
-  });
-  dynamo.on(DeleteCommand).callsFake((input: { Key: { scaling_datetime: string } }) => {
-    const row = world.log.find((e) => e.scaling_datetime === input.Key.scaling_datetime);
-    if (row?.status !== 'pending') {
-      throw Object.assign(new Error('The conditional request failed'), {
-        name: 'ConditionalCheckFailedException',
-      });
-    }
-    world.log = world.log.filter((e) => e !== row);
-    return {};
-  });
-  dynamo
-    .on(UpdateCommand)
-    .callsFake(
-      (input: {
-        Key: { scaling_datetime: string };
-        ExpressionAttributeValues: { ':done': 'done'; ':by': 'response' | 'state' };
-      }) => {
-        const row = world.log.find((e) => e.scaling_datetime === input.Key.scaling_datetime);
-        if (!row) {
-          throw Object.assign(new Error('The conditional request failed'), {
-            name: 'ConditionalCheckFailedException',
-          });
-        }
-        row.status = 'done';
-        row.confirmed_by = input.ExpressionAttributeValues[':by'];
-        return {};
-      },
-    );
+  mockScalingLogTable(dynamo, world);
 }
 
 function deps(): ScalerDeps {
-  const logger: DecisionLogger = {
-    info: (message, extra) => logs.push({ level: 'info', message, extra }),
-    warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
-    error: (message, extra) => logs.push({ level: 'error', message, extra }),
-  };
-  return {
-    kinesis: new KinesisClient({ region: 'us-east-1' }),
-    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
-    scalingLog: new ScalingLog(
-      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
-      'log',
-    ),
-    // The handler's flow is under test, not the policy's figures: the expected targets are the
-    // reactive rule's at a 50% target (policy.test.ts covers the defaults and the levers).
-    config: {
-      defaults: { ...DEFAULT_SCALING, targetUtilization: 0.5 },
-      scalingLogTable: 'log',
-      scalingLogTtlDays: 14,
-    },
-    logger,
+  // The handler's flow is under test, not the policy's figures: the expected targets are the
+  // reactive rule's at a 50% target (policy.test.ts covers the defaults and the levers).
+  return testDeps({
+    logs,
     now: () => world.now,
-    topics: {
-      up: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-up-dev',
-      down: 'arn:aws:sns:us-east-1:000000000000:kinesis-autoscaler-scale-down-dev',
-    },
-  };
+    defaults: { ...DEFAULT_SCALING, targetUtilization: 0.5 },
+  });
 }
 
 const fire = (message: string, direction: 'up' | 'down' = 'up', messageId = 'msg-1') =>
