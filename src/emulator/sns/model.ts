@@ -162,15 +162,11 @@ export class SnsModel implements NotificationPublisher {
   }
 
   unsubscribe(subscriptionArn: string): void {
-    const found = this.findSubscription(subscriptionArn);
-    if (!found) throw new AwsError('NotFound', 'Subscription does not exist', 404);
-    found.topic.subscriptions.delete(subscriptionArn);
+    this.findSubscription(subscriptionArn).topic.subscriptions.delete(subscriptionArn);
   }
 
   getSubscriptionAttributes(subscriptionArn: string): Record<string, string> {
-    const found = this.findSubscription(subscriptionArn);
-    if (!found) throw new AwsError('NotFound', 'Subscription does not exist', 404);
-    const s = found.sub;
+    const s = this.findSubscription(subscriptionArn).sub;
     return {
       SubscriptionArn: s.SubscriptionArn,
       TopicArn: s.TopicArn,
@@ -338,12 +334,13 @@ export class SnsModel implements NotificationPublisher {
     }
   }
 
-  private findSubscription(arn: string): { topic: Topic; sub: Subscription } | undefined {
+  private findSubscription(arn: string): { topic: Topic; sub: Subscription } {
     const cut = arn.lastIndexOf(':');
     if (cut < 0 || !TOPIC_ARN_RE.test(arn.slice(0, cut))) throw invalid('SubscriptionArn');
     const topic = this.topics.get(arn.slice(0, cut));
     const sub = topic?.subscriptions.get(arn);
-    return topic && sub ? { topic, sub } : undefined;
+    if (!topic || !sub) throw new AwsError('NotFound', 'Subscription does not exist', 404);
+    return { topic, sub };
   }
 
   private subscriptionPage(

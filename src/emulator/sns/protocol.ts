@@ -17,6 +17,11 @@ const subscriptionXml = (s: Subscription): XmlValue => ({
   TopicArn: s.TopicArn,
 });
 
+const subscriptionPageXml = (out: { Subscriptions: Subscription[]; NextToken?: string }) => ({
+  Subscriptions: memberList(out.Subscriptions.map(subscriptionXml)),
+  NextToken: out.NextToken,
+});
+
 type Schemas = typeof schemas;
 type Handlers = {
   [K in keyof Schemas]: (
@@ -55,18 +60,10 @@ const ACTIONS: Handlers = {
     return { Attributes: entryMap(model.getSubscriptionAttributes(i.SubscriptionArn)) };
   },
   async ListSubscriptions(model, i) {
-    const out = model.listSubscriptions(i.NextToken);
-    return {
-      Subscriptions: memberList(out.Subscriptions.map(subscriptionXml)),
-      NextToken: out.NextToken,
-    };
+    return subscriptionPageXml(model.listSubscriptions(i.NextToken));
   },
   async ListSubscriptionsByTopic(model, i) {
-    const out = model.listSubscriptionsByTopic(i.TopicArn, i.NextToken);
-    return {
-      Subscriptions: memberList(out.Subscriptions.map(subscriptionXml)),
-      NextToken: out.NextToken,
-    };
+    return subscriptionPageXml(model.listSubscriptionsByTopic(i.TopicArn, i.NextToken));
   },
   async Publish(model, i) {
     const { messageId } = await model.publish(i);
