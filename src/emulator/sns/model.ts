@@ -270,10 +270,13 @@ export class SnsModel implements NotificationPublisher {
       attributes: Record<string, MessageAttributeValue>;
     },
   ): unknown {
-    const attributes: Record<string, { Type: string; Value: string }> = {};
-    for (const [name, a] of Object.entries(m.attributes)) {
-      attributes[name] = { Type: a.DataType, Value: a.StringValue ?? a.BinaryValue ?? '' };
-    }
+    // fromEntries, not assignment: an attribute named `__proto__` is delivered, not dropped.
+    const attributes = Object.fromEntries(
+      Object.entries(m.attributes).map(([name, a]) => [
+        name,
+        { Type: a.DataType, Value: a.StringValue ?? a.BinaryValue ?? '' },
+      ]),
+    );
     const host = `sns.${this.opts.region}.amazonaws.com`;
     const canonical = [
       'Message',

@@ -26,7 +26,7 @@ const SETTABLE_TOPIC_ATTRIBUTES = new Set([
   'TracingConfig',
 ]);
 /** Message plus attributes, in bytes. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+const MAX_MESSAGE_BYTES = 256 * 1024;
 /** AWS: printable ASCII, starting with a letter, digit or punctuation (no space, no line break). */
 const SUBJECT_RE = /^[A-Za-z0-9!-/:-@[-`{-~][\x20-\x7e]{0,99}$/;
 const ATTRIBUTE_TYPE_RE = /^(String|Number|Binary|String\.Array)(\..+)?$/;

@@ -176,6 +176,25 @@ describe('SNS emulator through @aws-sdk/client-sns', () => {
     });
   });
 
+  it('delivers every message attribute, whatever its name', async () => {
+    const record = path.join(tmp, 'proto.jsonl');
+    await createFunction('proto', RECORDER_JS, { RECORD_FILE: record });
+    const { TopicArn } = sns.createTopic('proto');
+    sns.subscribe(TopicArn, 'lambda', fnArn('proto'));
+    await client.send(
+      new PublishCommand({
+        TopicArn,
+        Message: 'm',
+        MessageAttributes: { ['__proto__']: { DataType: 'String', StringValue: 'kept' } },
+      }),
+    );
+    await clock.settle();
+    const { event } = JSON.parse(fs.readFileSync(record, 'utf8').trim());
+    expect(event.Records[0].Sns.MessageAttributes).toEqual(
+      JSON.parse('{"__proto__":{"Type":"String","Value":"kept"}}'),
+    );
+  });
+
   it('leaves a failing subscriber to Lambda async retries on the clock', async () => {
     await createFunction('broken', THROWER_JS);
     const { TopicArn } = sns.createTopic('t');
