@@ -119,16 +119,22 @@ function install(): void {
     };
   });
   kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
-  // Copies, as a response is: later writes must not show through what was read.
-  cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { ActionPrefix?: string }) => ({
-    MetricAlarms: [...world.alarms.values()]
-      .filter(
+  // Copies, as a response is: later writes must not show through what was read. Pages of two
+  // alarms, so that every listing of more than one stream takes the NextToken path.
+  cloudwatch
+    .on(DescribeAlarmsCommand)
+    .callsFake((input: { ActionPrefix?: string; NextToken?: string }) => {
+      const all = [...world.alarms.values()].filter(
         (a) =>
           input.ActionPrefix === undefined ||
           (a.AlarmActions ?? []).some((arn) => arn.startsWith(input.ActionPrefix!)),
-      )
-      .map((a) => structuredClone(a)),
-  }));
+      );
+      const from = Number(input.NextToken ?? 0);
+      return {
+        MetricAlarms: all.slice(from, from + 2).map((a) => structuredClone(a)),
+        ...(from + 2 < all.length ? { NextToken: String(from + 2) } : {}),
+      };
+    });
   cloudwatch.on(PutMetricAlarmCommand).callsFake((input: PutMetricAlarmInput) => {
     world.putAlarm.push(input);
     const old = world.alarms.get(input.AlarmName!);
@@ -338,6 +344,8 @@ describe('reconcileAll', () => {
     const report: ReconcileReport = await reconcileAll(deps());
 
     expect(report).toMatchObject({ at: iso(NOW), streams: 3, actedOn: 2, failed: 0 });
+    // Three alarms on each topic, two to a page.
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(4);
     expect(report.results.map((r) => [r.streamName, r.actions.length])).toEqual([
       [STREAM, 1],
       ['quiet', 0],
