@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files that patch shared objects for their own tests (aws-sdk-client-mock stubs the SDK clients'
- * `send`, the fuzzer probes Object.prototype pollution, the CloudFormation tests stub timers and
- * modules): each runs in a fresh module graph. Every other file shares its worker's modules with
- * the files before it, which saves loading the SDK, zod schemas and the emulator once per file
- * (about a quarter of the suite's CPU).
+ * Files that patch shared objects for their own tests run in a fresh module graph each: the three
+ * that stub SDK clients with aws-sdk-client-mock (which patches the clients' `send` for every later
+ * user of the same module), and the fuzzer's two, which check that nothing polluted
+ * Object.prototype. Every other file shares its worker's modules with the files before it, which
+ * saves loading the SDK, zod schemas and the emulator once per file (most of the suite's import
+ * time).
  */
 const ISOLATED = [
   'src/autoscaler/scaler.test.ts',
