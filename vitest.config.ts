@@ -1,15 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Files that patch shared objects for their own tests run in a fresh module graph each: the three
+ * that stub SDK clients with aws-sdk-client-mock (which patches the clients' `send` for every later
+ * user of the same module), and the fuzzer's two, which check that nothing polluted
+ * Object.prototype. Every other file shares its worker's modules with the files before it, which
+ * saves loading the SDK, zod schemas and the emulator once per file (most of the suite's import
+ * time).
+ */
+const ISOLATED = [
+  'src/autoscaler/scaler.test.ts',
+  'src/emulator/cloudformation/apply.test.ts',
+  'src/emulator/cloudformation/protocol.test.ts',
+  'src/emulator/fuzz-regressions.test.ts',
+  'src/emulator/fuzz.test.ts',
+];
+const ALL = ['src/**/*.test.ts', 'test/**/*.test.ts', 'integration/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'integration/**/*.test.ts'],
     // Hang guards only, never verdicts: on a 2-core machine shared with other jobs, Lambda workers,
     // `sls package` and the AWS CLI take many times longer than when idle. What a test asserts is
     // measured on the emulator's ManualClock or waited for as a condition.
     testTimeout: 600_000,
     hookTimeout: 600_000,
-    // `sls package` once per run, shared by the files that deploy or inspect it.
-    globalSetup: ['test/support/global-setup.ts'],
+    // One file per core: the suite is CPU-bound now that virtual time skips the Lambdas' waits.
+    maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: ALL,
+          exclude: ISOLATED,
+          isolate: false,
+          // `sls package` once per run, shared by the files that deploy or inspect it.
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      { extends: true, test: { name: 'isolated', include: ISOLATED } },
+    ],
   },
 });

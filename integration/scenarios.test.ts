@@ -1,6 +1,6 @@
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alarmNames, readAlarmContract, rewriteAlarm } from '../src/autoscaler/alarm-contract.js';
 import { planLoad, runLoad } from '../src/kit/load.js';
 import { fire } from '../src/kit/subscription.js';
@@ -31,9 +31,15 @@ beforeAll(async () => {
   t = await openTarget(targetName);
 }, 900_000);
 
+// Each scenario's streams go when it ends, so that later scenarios do not carry their work: the
+// simulated day runs the reconciler 288 times over every subscribed stream.
+afterEach(async () => {
+  if (!t) return;
+  for (const name of created.splice(0)) await removeStream(t, name);
+}, 900_000);
+
 afterAll(async () => {
   if (!t) return;
-  for (const name of created) await removeStream(t, name);
   await t.close();
 }, 900_000);
 

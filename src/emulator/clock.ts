@@ -23,6 +23,31 @@ export interface Clock {
   track<T>(work: Promise<T>): Promise<T>;
   /** Resolves once all tracked work has settled. */
   settle(): Promise<void>;
+  /**
+   * Present on a virtual clock: the real waits that emulated Lambda code skipped (see
+   * SkippedWaits). A real clock has none: there, waits take the time they ask for.
+   */
+  readonly skippedWaits?: SkippedWaits;
+}
+
+/**
+ * The time that Lambda code running under a virtual clock asked to wait for and did not. Such a
+ * clock stands still while a function runs, so a handler's waits (an SDK backing off after a
+ * throttled call, above all) would otherwise cost real time and change nothing in the emulation: a
+ * worker that has nothing left to do but wait for its own timers fires the next one at once and
+ * adds the wait here. The API rate limiter counts it as time that passed for the callers, as the
+ * real wait would have: on AWS that wait is what lets a token bucket refill.
+ */
+export class SkippedWaits {
+  private total = 0;
+
+  get totalMs(): number {
+    return this.total;
+  }
+
+  add(ms: number): void {
+    if (ms > 0) this.total += ms;
+  }
 }
 
 abstract class TrackingClock {
@@ -91,6 +116,7 @@ interface ManualTimer {
 }
 
 export class ManualClock extends TrackingClock implements Clock {
+  readonly skippedWaits = new SkippedWaits();
   private current: number;
   private nextId = 1;
   private seq = 0;

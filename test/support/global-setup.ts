@@ -28,6 +28,17 @@ function cliFilters(): string[] {
 function needsPackages(): boolean {
   const filters = cliFilters();
   if (filters.length === 0) return true;
+  // The e2e suite against another target (CI's endpoint and container stages) deploys with that
+  // target's own tools; only the embedded target and the fleet scenario use the package, and a
+  // file that does after all packages for itself (packages.ts).
+  const target = process.env.E2E_TARGET;
+  if (
+    target !== undefined &&
+    target !== 'embedded' &&
+    filters.every((f) => f.startsWith('integration/') && !'integration/fleet.test.ts'.includes(f))
+  ) {
+    return false;
+  }
   return PACKAGE_CONSUMERS.some((file) => filters.some((f) => file.includes(f)));
 }
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { SkippedWaits } from '../clock.js';
 
 /** What a worker needs to start one function's execution environment. */
 export interface EnvironmentSpec {
@@ -11,6 +12,8 @@ export interface EnvironmentSpec {
   env: Record<string, string>;
   logGroupName: string;
   logStreamName: string;
+  /** Set under a virtual clock: the worker skips the waits it would spend idle, recorded here. */
+  skippedWaits?: SkippedWaits | undefined;
 }
 
 export interface LambdaErrorPayload {
@@ -35,6 +38,9 @@ interface Pending {
   requestId: string;
   resolve: (outcome: RunOutcome) => void;
   timer?: NodeJS.Timeout;
+  /** When the event's timeout falls due (performance.now()); skipped waits move it closer. */
+  deadline: number;
+  onTimeout: () => void;
 }
 
 /**
@@ -68,6 +74,7 @@ export class ExecutionEnvironment {
         functionArn: spec.functionArn,
         memorySize: spec.memorySize,
         version: '$LATEST',
+        skipIdleWaits: spec.skippedWaits !== undefined,
       },
       // Output goes through the runner's messages; these streams only catch writes that bypass
       // process.stdout (rare), and must be read so they never fill up.
@@ -147,8 +154,7 @@ export class ExecutionEnvironment {
     }
     if (this.pending) throw new Error('an execution environment runs one event at a time');
     return new Promise<RunOutcome>((resolve) => {
-      const pending: Pending = { requestId, resolve };
-      pending.timer = setTimeout(() => {
+      const onTimeout = () => {
         const seconds = (timeoutMs / 1000).toFixed(2);
         this.emit(
           `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
@@ -162,7 +168,14 @@ export class ExecutionEnvironment {
           },
         });
         void this.terminate();
-      }, timeoutMs);
+      };
+      const pending: Pending = {
+        requestId,
+        resolve,
+        deadline: performance.now() + timeoutMs,
+        onTimeout,
+      };
+      pending.timer = setTimeout(onTimeout, timeoutMs);
       this.pending = pending;
       this.worker.postMessage({
         type: 'invoke',
@@ -203,6 +216,8 @@ export class ExecutionEnvironment {
   private onMessage(msg: WorkerMessage): void {
     if (msg.type === 'log') {
       this.onText(msg.text);
+    } else if (msg.type === 'skipped') {
+      this.onSkipped(msg.ms);
     } else if (msg.type === 'result' && msg.requestId === this.pending?.requestId) {
       this.flushPartial();
       this.finish(
@@ -211,6 +226,18 @@ export class ExecutionEnvironment {
           : { ok: false, kind: 'handler', error: msg.error },
       );
     }
+  }
+
+  /** A skipped wait took no real time but counts against the event's timeout as if it had. */
+  private onSkipped(ms: number): void {
+    this.spec.skippedWaits?.add(ms);
+    const pending = this.pending;
+    if (!pending) return;
+    pending.deadline -= ms;
+    clearTimeout(pending.timer);
+    const left = pending.deadline - performance.now();
+    if (left <= 0) pending.onTimeout();
+    else pending.timer = setTimeout(pending.onTimeout, left);
   }
 
   private finish(outcome: RunOutcome): void {
@@ -247,6 +274,7 @@ export class ExecutionEnvironment {
 
 type WorkerMessage =
   | { type: 'log'; text: string }
+  | { type: 'skipped'; ms: number }
   | { type: 'ready' }
   | { type: 'init-error'; error: LambdaErrorPayload }
   | { type: 'result'; requestId: string; ok: true; payload: string }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -22,7 +23,9 @@ import {
   ENV_READER_JS,
   ESM_HANDLER_MJS,
   HANG_JS,
+  RACER_JS,
   RECORDER_JS,
+  SLEEPER_JS,
   THROWER_JS,
 } from './test-support.js';
 
@@ -208,6 +211,38 @@ describe('Lambda emulator through @aws-sdk/client-lambda', () => {
     );
     const again = await model.invoke('hang', '{}', 'RequestResponse');
     expect(JSON.parse(again.payload)).toMatchObject({ name: 'hang', calls: 1 });
+  });
+
+  it('skips waits a handler spends idle under a virtual clock, counting them against its timeout', async () => {
+    await create('sleeper', { 'index.js': SLEEPER_JS }, { Timeout: 60 });
+    const slept = await model.invoke('sleeper', '{"ms":20000}', 'RequestResponse');
+    const { before, after } = JSON.parse(slept.payload) as { before: number; after: number };
+    expect(before - after).toBeGreaterThanOrEqual(19_000);
+    expect(clock.skippedWaits.totalMs).toBeGreaterThanOrEqual(19_000);
+    expect(clock.skippedWaits.totalMs).toBeLessThanOrEqual(20_000);
+    // A wait past the timeout times the event out at once, as the wait would have.
+    const out = await model.invoke('sleeper', '{"ms":120000}', 'RequestResponse');
+    expect(out.functionError).toBe('Unhandled');
+    expect(JSON.parse(out.payload)).toMatchObject({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: expect.stringContaining('Task timed out after 60.00 seconds'),
+    });
+  });
+
+  it('never skips a wait while the handler has a request in flight', async () => {
+    // The answer comes after a real delay, well inside the handler's guard timer.
+    const slow = http.createServer((_req, res) => void setTimeout(() => res.end('ok'), 200));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const { port } = slow.address() as { port: number };
+    try {
+      await create('racer', { 'index.js': RACER_JS }, { Timeout: 900 });
+      const event = JSON.stringify({ url: `http://127.0.0.1:${port}/`, guardMs: 600_000 });
+      const out = await model.invoke('racer', event, 'RequestResponse');
+      expect(JSON.parse(out.payload)).toBe('response');
+      expect(clock.skippedWaits.totalMs).toBe(0);
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 
   it('reports a crashed runtime and a failing init, then recovers with a fresh environment', async () => {

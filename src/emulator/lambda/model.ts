@@ -581,6 +581,7 @@ export class LambdaModel implements LambdaInvoker {
       memorySize: c.MemorySize,
       logGroupName,
       logStreamName,
+      skippedWaits: this.opts.clock.skippedWaits,
       env: {
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         LANG: 'en_US.UTF-8',

@@ -3,11 +3,14 @@
 // next to the compiled model after `tsc` (which does not copy .mjs files: the build must).
 //
 // Messages to the parent: {type:'ready'} | {type:'init-error', error} | {type:'log', text}
-// | {type:'result', requestId, ok, payload?, error?}. Messages from the parent: {type:'invoke', ...}.
+// | {type:'result', requestId, ok, payload?, error?} | {type:'skipped', ms} (a wait it skipped, see
+// below). Messages from the parent: {type:'invoke', ...}.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -21,8 +24,11 @@ const {
   functionArn,
   memorySize,
   version,
+  skipIdleWaits,
 } = workerData;
 let currentRequestId;
+/** Waits skipped during the event in progress; they count against its timeout. */
+let skippedThisEvent = 0;
 
 // Log text travels on the same port as results, so every line a handler writes reaches the parent
 // before its result does; worker stdout streams give no such ordering.
@@ -45,6 +51,91 @@ for (const [method, level] of Object.entries(LEVELS)) {
   console[method] = (...args) => {
     const line = `${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}\n`;
     (level === 'ERROR' || level === 'WARN' ? process.stderr : process.stdout).write(line);
+  };
+}
+
+// Under a virtual clock (the emulator's ManualClock stands still while a function runs), a wait
+// costs real time and changes nothing that the emulation can see. So while an event runs and the
+// worker has nothing else to do (no socket, DNS lookup, file operation or other timer keeps it
+// busy), the earliest of its timeouts fires at once and the parent is told how long it skipped:
+// the rate limiter counts that as time that passed, and it counts against the event's timeout.
+// Timers that another part of the worker depends on in real time (a socket's connection timeout)
+// only exist while that part is busy, so they are never skipped.
+if (skipIdleWaits) {
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  /** @type {Map<object, {due: number, seq: number, fire: () => void}>} */
+  const waits = new Map();
+  let skipped = 0;
+  let seq = 0;
+  let checkScheduled = false;
+  const now = () => performance.now() + skipped;
+  const IGNORED = new Set(['Timeout', 'Immediate', 'MessagePort']);
+
+  const isIdle = () => {
+    let timeouts = 0;
+    for (const kind of process.getActiveResourcesInfo()) {
+      if (kind === 'Timeout') timeouts++;
+      else if (!IGNORED.has(kind)) return false;
+    }
+    let ours = 0;
+    for (const handle of waits.keys()) if (handle.hasRef()) ours++;
+    // Every active timeout is one of ours, and nothing else is pending.
+    return timeouts === ours && ours > 0;
+  };
+
+  const check = () => {
+    checkScheduled = false;
+    if (currentRequestId === undefined || waits.size === 0) return;
+    if (!isIdle()) {
+      // Busy (typically an HTTP request in flight): look again shortly, without keeping the
+      // worker alive or counting as one of its timers.
+      checkScheduled = true;
+      realSetTimeout(check, 2).unref();
+      return;
+    }
+    let next;
+    let nextHandle;
+    for (const [handle, w] of waits) {
+      if (!handle.hasRef()) continue;
+      if (!next || w.due < next.due || (w.due === next.due && w.seq < next.seq)) {
+        next = w;
+        nextHandle = handle;
+      }
+    }
+    realClearTimeout(nextHandle);
+    waits.delete(nextHandle);
+    const ms = Math.max(0, next.due - now());
+    if (ms > 0) {
+      skipped += ms;
+      skippedThisEvent += ms;
+      port.postMessage({ type: 'skipped', ms });
+    }
+    scheduleCheck();
+    next.fire();
+  };
+
+  const scheduleCheck = () => {
+    if (checkScheduled || waits.size === 0) return;
+    checkScheduled = true;
+    setImmediate(check);
+  };
+
+  globalThis.setTimeout = function setTimeout(fn, ms, ...args) {
+    if (typeof fn !== 'function') return realSetTimeout(fn, ms, ...args);
+    const delay = Number(ms) >= 1 ? Number(ms) : 1;
+    const wait = { due: now() + delay, seq: seq++, fire: () => fn(...args) };
+    const handle = realSetTimeout(() => {
+      waits.delete(handle);
+      wait.fire();
+    }, delay);
+    waits.set(handle, wait);
+    scheduleCheck();
+    return handle;
+  };
+  globalThis.clearTimeout = function clearTimeout(handle) {
+    if (handle && typeof handle === 'object') waits.delete(handle);
+    realClearTimeout(handle);
   };
 }
 
@@ -134,6 +225,7 @@ port.on('message', async (msg) => {
   if (!msg || msg.type !== 'invoke' || !handler) return;
   const { requestId, deadline, logGroupName, logStreamName } = msg;
   currentRequestId = requestId;
+  skippedThisEvent = 0;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
@@ -143,7 +235,7 @@ port.on('message', async (msg) => {
     awsRequestId: requestId,
     logGroupName,
     logStreamName,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now() - skippedThisEvent),
   };
   try {
     const event = JSON.parse(msg.payload);

@@ -53,3 +53,24 @@ exports.handler = () => new Promise(() => {});
 export const ESM_HANDLER_MJS = `
 export const handler = async (event) => ({ esm: true, got: event });
 `;
+
+/** Waits `event.ms` with a timer and reports the time left before and after. */
+export const SLEEPER_JS = `
+exports.handler = async (event, context) => {
+  const before = context.getRemainingTimeInMillis();
+  await new Promise((resolve) => setTimeout(resolve, event.ms));
+  return { before, after: context.getRemainingTimeInMillis() };
+};
+`;
+
+/** Races a GET of \`event.url\` against a timer of \`event.guardMs\`: which one finished first. */
+export const RACER_JS = `
+const http = require('node:http');
+exports.handler = (event) => new Promise((resolve) => {
+  const guard = setTimeout(() => resolve('guard'), event.guardMs);
+  http.get(event.url, (res) => {
+    res.resume();
+    res.on('end', () => { clearTimeout(guard); resolve('response'); });
+  });
+});
+`;

@@ -62,10 +62,11 @@ export interface RateLimiterOptions {
   /** Replaces the default table (for example to raise a quota as an account may). */
   limits?: readonly RateLimit[];
   /**
-   * Also refill with real time that passes while the emulator's clock stands still (default
-   * true). A virtual clock stands still while Lambdas run, but their SDKs back off in real time
-   * before retrying a throttled call, and on AWS that wait is what lets the bucket refill; without
-   * it every retry in the same virtual instant would be throttled again.
+   * Also refill with real time that passes while the emulator's clock stands still, and with the
+   * waits that Lambda code skipped under it (`clock.skippedWaits`) (default true). A virtual clock
+   * stands still while Lambdas run, but their SDKs back off before retrying a throttled call, and
+   * on AWS that wait is what lets the bucket refill; without it every retry in the same virtual
+   * instant would be throttled again.
    */
   realTime?: boolean;
 }
@@ -113,7 +114,7 @@ export class ApiRateLimiter {
 
   private take(key: string, perSecond: number): boolean {
     const now = this.opts.clock.now();
-    const wall = performance.now();
+    const wall = performance.now() + (this.opts.clock.skippedWaits?.totalMs ?? 0);
     const bucket = this.buckets.get(key) ?? { tokens: perSecond, at: now, wallAt: wall };
     // With a SystemClock both measures agree; with a virtual one the larger is the time that
     // passed for the caller.
