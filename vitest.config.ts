@@ -1,20 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { ISOLATED_TEST_FILES as ISOLATED } from './test/support/isolated-files.js';
 
-/**
- * Files that patch shared objects for their own tests run in a fresh module graph each: the three
- * that stub SDK clients with aws-sdk-client-mock (which patches the clients' `send` for every later
- * user of the same module), and the fuzzer's two, which check that nothing polluted
- * Object.prototype. Every other file shares its worker's modules with the files before it, which
- * saves loading the SDK, zod schemas and the emulator once per file (most of the suite's import
- * time).
- */
-const ISOLATED = [
-  'src/autoscaler/scaler.test.ts',
-  'src/emulator/cloudformation/apply.test.ts',
-  'src/emulator/cloudformation/protocol.test.ts',
-  'src/emulator/fuzz-regressions.test.ts',
-  'src/emulator/fuzz.test.ts',
-];
+// Files that patch shared objects run in a fresh module graph each (see isolated-files.ts); the
+// rest share their worker's modules, which saves loading the SDK, zod schemas and the emulator once
+// per file (most of the suite's import time).
 const ALL = ['src/**/*.test.ts', 'test/**/*.test.ts', 'integration/**/*.test.ts'];
 
 export default defineConfig({
