@@ -108,29 +108,41 @@ export class AlarmScheduler {
    */
   private readonly series: AlarmSeries = (alarm, startMs, endMs) => {
     const { store } = this.opts;
-    if (!periodLocal(alarm)) return this.opts.series(alarm, startMs, endMs);
+    if (!periodLocal(alarm) || startMs % MINUTE !== 0) {
+      return this.opts.series(alarm, startMs, endMs);
+    }
     const periodMs = alarm.effectivePeriod * 1000;
     let cache = alarm.periods;
     if (!cache) {
-      cache = { storeVersion: store.version, values: new Map() };
+      cache = { storeVersion: store.version, values: new Map(), newest: -Infinity };
       alarm.periods = cache;
     } else if (cache.storeVersion !== store.version) {
-      // Writes land in the minute of their timestamp, which a period covers from its start.
-      const changed = Math.floor(store.earliestWriteSince(cache.storeVersion) / MINUTE) * MINUTE;
-      for (const t of cache.values.keys()) {
-        // Windows only move forward, so periods before this request are not asked for again.
-        if (t + periodMs > changed || t < startMs) cache.values.delete(t);
+      const changed = store.earliestWriteSince(cache.storeVersion);
+      if (changed === Number.NEGATIVE_INFINITY) {
+        cache.values.clear();
+      } else if (changed !== Number.POSITIVE_INFINITY) {
+        // A write lands in the minute of its timestamp; every period covering that minute or a
+        // later one is stale. Period starts are whole minutes (periods and starts are).
+        const minute = Math.floor(changed / MINUTE) * MINUTE;
+        for (let t = minute - periodMs + MINUTE; t <= cache.newest; t += MINUTE) {
+          cache.values.delete(t);
+        }
       }
       cache.storeVersion = store.version;
     }
-    const out = new Map<number, number>();
-    let runStart: number | undefined;
+    // Windows only move forward: once the cache holds more than the span asked for (every phase of
+    // the period), the periods before this request are dropped.
+    if (cache.values.size > 2 * ((endMs - startMs) / MINUTE)) {
+      for (const t of cache.values.keys()) if (t < startMs) cache.values.delete(t);
+    }
+    const values = cache.values;
     const fill = (from: number, to: number) => {
       const fresh = this.opts.series(alarm, from, to);
-      for (let t = from; t < to; t += periodMs) cache.values.set(t, fresh.get(t) ?? null);
+      for (let t = from; t < to; t += periodMs) values.set(t, fresh.get(t) ?? null);
     };
+    let runStart: number | undefined;
     for (let t = startMs; t < endMs; t += periodMs) {
-      if (cache.values.has(t)) {
+      if (values.has(t)) {
         if (runStart !== undefined) fill(runStart, t);
         runStart = undefined;
       } else {
@@ -138,8 +150,10 @@ export class AlarmScheduler {
       }
     }
     if (runStart !== undefined) fill(runStart, endMs);
+    cache.newest = Math.max(cache.newest, endMs - periodMs);
+    const out = new Map<number, number>();
     for (let t = startMs; t < endMs; t += periodMs) {
-      const v = cache.values.get(t);
+      const v = values.get(t);
       if (v !== null && v !== undefined) out.set(t, v);
     }
     return out;
@@ -218,10 +232,15 @@ export function evaluateAlarm(
     return thresholdVerdict(alarm, points, breaching >= m, n, m, breaches, reasonData);
   }
 
-  const present = [...window, ...older]
-    .filter((t) => values.has(t))
-    .slice(0, n)
-    .map((t) => ({ t, v: values.get(t) }));
+  // The newest n periods that have a datapoint, newest first.
+  const present: { t: number; v: number | undefined }[] = [];
+  for (const list of [window, older]) {
+    for (const t of list) {
+      if (present.length === n) break;
+      const v = values.get(t);
+      if (v !== undefined) present.push({ t, v });
+    }
+  }
   if (present.length === 0) {
     if (treat === 'ignore') return undefined;
     return lazyVerdict(

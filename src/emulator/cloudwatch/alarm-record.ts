@@ -47,7 +47,7 @@ export interface AlarmRecord {
    * Values of the alarmed series by period start (null: no datapoint), valid as of `storeVersion`,
    * for alarms whose every period depends on that period's data alone (see `periodLocal`).
    */
-  periods?: { storeVersion: number; values: Map<number, number | null> };
+  periods?: { storeVersion: number; values: Map<number, number | null>; newest: number };
 }
 
 /** The decision of one evaluation. */
