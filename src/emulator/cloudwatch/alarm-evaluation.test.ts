@@ -64,7 +64,7 @@ function alarm(name: string, fill: string, m: number): PutMetricAlarmInput {
 
 const state = (model: CloudWatchModel, name: string) => {
   const a = model.describeAlarms({ AlarmNames: [name] }).MetricAlarms[0]!;
-  return { state: a.StateValue, reason: a.StateReason };
+  return { state: a.StateValue as string, reason: a.StateReason as string };
 };
 
 describe('alarm series remembered per period', () => {
