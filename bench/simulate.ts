@@ -221,10 +221,22 @@ async function mergeParts(paths: string[]): Promise<void> {
     const i = (POLICIES as readonly string[]).indexOf(label);
     return i < 0 ? POLICIES.length : i;
   };
+  // What the whole run was meant to cover (--traces / --policies, by default everything), so a
+  // part that never wrote a trace still shows as missing.
   const policyList = [
-    ...new Map(parts.flatMap((p) => p.policies).map((p) => [p.label, p])).values(),
+    ...new Map(
+      [...policies, ...parts.flatMap((p) => p.policies)].map((p) => [
+        p.label,
+        { label: p.label, description: p.description },
+      ]),
+    ).values(),
   ].sort((a, b) => order(a.label) - order(b.label));
-  const expected = [...new Set(parts.flatMap((p) => p.expectedTraces))].sort();
+  const expected = [
+    ...new Set([
+      ...traces.map((f) => f.replace(/\.csv$/, '')),
+      ...parts.flatMap((p) => p.expectedTraces),
+    ]),
+  ].sort();
   const merged: TraceResult[] = [];
   const missing: string[] = [];
   for (const trace of expected) {
