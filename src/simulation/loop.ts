@@ -155,6 +155,7 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
     const next = rng(traffic.seed);
     const factors = new Float64Array(60);
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     for (let i = 0; i < demand.minutes; i++) {
       const bytesPerSecond = demand.bytesPerSecond[i]!;
       const recordsPerSecond = demand.recordsPerSecond[i]!;
@@ -191,6 +192,8 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
       opts.onMinute?.(i + 1, demand.minutes);
     }
     const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     return {
       label: policy.label,
       kind: 'policy',
@@ -200,6 +203,7 @@ export async function runPolicy(opts: LoopOptions): Promise<RunResult> {
       scalingEvents: recorder.events,
       description: policy.description,
       wallMs,
+      cpuMs,
       outcomes: recorder.outcomes,
       warnings: recorder.warnings,
     };

@@ -27,6 +27,8 @@ export interface Figures {
   maxScalingOperationsIn24h: number;
   /** Simulated seconds per wall-clock second (policies only). */
   simulationSpeed: number | null;
+  /** Simulated seconds per second of process CPU time (every thread), less load-dependent. */
+  simulationSpeedCpu: number | null;
 }
 
 /** The most events inside any rolling 24 hours (the window Kinesis's 10-per-day limit uses). */
@@ -99,6 +101,8 @@ export function figuresOf(
     maxScalingOperationsIn24h: maxInRollingDay(run.scalingEvents),
     simulationSpeed:
       run.wallMs !== undefined && run.wallMs > 0 ? (minutes * MINUTE_MS) / run.wallMs : null,
+    simulationSpeedCpu:
+      run.cpuMs !== undefined && run.cpuMs > 0 ? (minutes * MINUTE_MS) / run.cpuMs : null,
   };
 }
 

@@ -56,4 +56,33 @@ describe('key skew', () => {
     expect(skewed.acceptedRecords / 100).toBeCloseTo(0.75 / 1.125 + 0.25, 9);
     kinesis.dispose();
   });
+
+  it('follows the open shards through a reshard with the same share function', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const kinesis = new KinesisModel({
+      clock,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      metrics: { putMetric: () => {} },
+      creatingMs: 0,
+      reshardingMs: 1000,
+    });
+    kinesis.createStream({ StreamName: 's', ShardCount: 1 });
+    await clock.advance(1000);
+    // Keys spread evenly: each shard's share is the part of the hash space it covers.
+    const shareOf = (start: bigint, end: bigint) => Number(end - start + 1n) / 2 ** 128;
+    const offer = { bytesPerSecond: 2 * MiB, recordsPerSecond: 100, seconds: 1, shareOf };
+    expect(kinesis.ingest('s', offer).acceptedBytes).toBeCloseTo(MiB, 3);
+    kinesis.updateShardCount({
+      StreamName: 's',
+      TargetShardCount: 2,
+      ScalingType: 'UNIFORM_SCALING',
+    });
+    await clock.advance(60_000);
+    const open = kinesis.describeStreamSummary({ StreamName: 's' }).StreamDescriptionSummary;
+    expect(open.OpenShardCount).toBe(2);
+    // Two shards take the whole offer; the one shard's shares would still admit half of it.
+    expect(kinesis.ingest('s', offer).acceptedBytes).toBeCloseTo(2 * MiB, 3);
+    kinesis.dispose();
+  });
 });

@@ -31,6 +31,11 @@ export interface RunResult {
   description: string;
   /** Wall time of the simulated loop, excluding emulator start and deployment (policies only). */
   wallMs?: number;
+  /**
+   * Process CPU time (user + system, every thread, so the Lambda workers too) over the same loop:
+   * a speed figure that depends less on what else the machine runs than wall time does.
+   */
+  cpuMs?: number;
   /** Handler outcomes by kind (scaled, no-change, rearmed, ...), for policies. */
   outcomes?: Record<string, number>;
   /** Anything unexpected the run saw (rejected or failed invocations), so it is not hidden. */

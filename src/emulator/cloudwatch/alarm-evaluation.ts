@@ -9,7 +9,7 @@ import { errorMessage } from '../../aws/errors.js';
 import { formatAlarmTimestamp, formatJavaDouble, formatReasonTimestamp } from './alarm-message.js';
 import type { AlarmRecord, TreatMissing, Verdict } from './alarm-record.js';
 import type { MetricStore } from './metric-store.js';
-import type { ComparisonOperator } from './schemas.js';
+import type { ComparisonOperator, StateValue } from './schemas.js';
 
 const MINUTE = 60_000;
 
@@ -94,10 +94,83 @@ export class AlarmScheduler {
       return c.verdict;
     }
     const storeVersion = store.version;
-    const verdict = evaluateAlarm(alarm, now, windowEnd, this.opts.series);
+    const verdict = evaluateAlarm(alarm, now, windowEnd, this.series);
     alarm.cache = { windowEnd, storeVersion, verdict };
     return verdict;
   }
+
+  /**
+   * The alarmed series, remembered per period across evaluations. A sliding window moves every
+   * minute, so without this a 288 x 5-minute alarm would recompute 576 periods of metric math
+   * each minute though only the newest period's data changed. Only for alarms whose periods are
+   * whole minutes and whose every period depends on its own data alone (`periodLocal`); a period
+   * is recomputed when the store's write log shows a datapoint written for its time since.
+   */
+  private readonly series: AlarmSeries = (alarm, startMs, endMs) => {
+    const { store } = this.opts;
+    if (!periodLocal(alarm) || startMs % MINUTE !== 0) {
+      return this.opts.series(alarm, startMs, endMs);
+    }
+    const periodMs = alarm.effectivePeriod * 1000;
+    let cache = alarm.periods;
+    if (!cache) {
+      cache = { storeVersion: store.version, values: new Map(), newest: -Infinity };
+      alarm.periods = cache;
+    } else if (cache.storeVersion !== store.version) {
+      const changed = store.earliestWriteSince(cache.storeVersion);
+      if (changed === Number.NEGATIVE_INFINITY) {
+        cache.values.clear();
+      } else if (changed !== Number.POSITIVE_INFINITY) {
+        // A write lands in the minute of its timestamp; every period covering that minute or a
+        // later one is stale. Period starts are whole minutes (periods and starts are).
+        const minute = Math.floor(changed / MINUTE) * MINUTE;
+        for (let t = minute - periodMs + MINUTE; t <= cache.newest; t += MINUTE) {
+          cache.values.delete(t);
+        }
+      }
+      cache.storeVersion = store.version;
+    }
+    // Windows only move forward: once the cache holds more than the span asked for (every phase of
+    // the period), the periods before this request are dropped.
+    if (cache.values.size > 2 * ((endMs - startMs) / MINUTE)) {
+      for (const t of cache.values.keys()) if (t < startMs) cache.values.delete(t);
+    }
+    const values = cache.values;
+    const fill = (from: number, to: number) => {
+      const fresh = this.opts.series(alarm, from, to);
+      for (let t = from; t < to; t += periodMs) values.set(t, fresh.get(t) ?? null);
+    };
+    let runStart: number | undefined;
+    for (let t = startMs; t < endMs; t += periodMs) {
+      if (values.has(t)) {
+        if (runStart !== undefined) fill(runStart, t);
+        runStart = undefined;
+      } else {
+        runStart ??= t;
+      }
+    }
+    if (runStart !== undefined) fill(runStart, endMs);
+    cache.newest = Math.max(cache.newest, endMs - periodMs);
+    const out = new Map<number, number>();
+    for (let t = startMs; t < endMs; t += periodMs) {
+      const v = values.get(t);
+      if (v !== null && v !== undefined) out.set(t, v);
+    }
+    return out;
+  };
+}
+
+/**
+ * Whether a sub-range of the alarm's series has the values the whole range would: whole-minute
+ * periods (so a period's data is the minutes it covers), and for metric math, every query at the
+ * alarm's period and every expression pointwise.
+ */
+function periodLocal(alarm: AlarmRecord): boolean {
+  if (alarm.effectivePeriod % 60 !== 0) return false;
+  if (!alarm.Metrics) return true;
+  const math = alarm.math;
+  if (!math?.pointwise) return false;
+  return alarm.Metrics.every((q) => math.periodOf(q.Id) === alarm.effectivePeriod);
 }
 
 /**
@@ -148,27 +221,33 @@ export function evaluateAlarm(
     const missingBreaches = treat === 'breaching';
     const isBreach = (v: number | undefined) => (v === undefined ? missingBreaches : breaches(v));
     if (points.every((p) => p.v === undefined)) {
-      return {
-        state: missingBreaches ? 'ALARM' : 'OK',
-        reason: `Threshold Crossed: no datapoints were received for ${plural(n, 'period')} and ${plural(n, 'missing datapoint')} ${n === 1 ? 'was' : 'were'} treated as [${missingBreaches ? 'Breaching' : 'NonBreaching'}].`,
-        reasonData: reasonData(points),
-      };
+      return lazyVerdict(
+        missingBreaches ? 'ALARM' : 'OK',
+        () =>
+          `Threshold Crossed: no datapoints were received for ${plural(n, 'period')} and ${plural(n, 'missing datapoint')} ${n === 1 ? 'was' : 'were'} treated as [${missingBreaches ? 'Breaching' : 'NonBreaching'}].`,
+        () => reasonData(points),
+      );
     }
     const breaching = points.filter((p) => isBreach(p.v)).length;
     return thresholdVerdict(alarm, points, breaching >= m, n, m, breaches, reasonData);
   }
 
-  const present = [...window, ...older]
-    .filter((t) => values.has(t))
-    .slice(0, n)
-    .map((t) => ({ t, v: values.get(t) }));
+  // The newest n periods that have a datapoint, newest first.
+  const present: { t: number; v: number | undefined }[] = [];
+  for (const list of [window, older]) {
+    for (const t of list) {
+      if (present.length === n) break;
+      const v = values.get(t);
+      if (v !== undefined) present.push({ t, v });
+    }
+  }
   if (present.length === 0) {
     if (treat === 'ignore') return undefined;
-    return {
-      state: 'INSUFFICIENT_DATA',
-      reason: `Insufficient Data: ${plural(n, 'datapoint')} ${n === 1 ? 'was' : 'were'} unknown.`,
-      reasonData: reasonData(window.map((t) => ({ t, v: undefined }))),
-    };
+    return lazyVerdict(
+      'INSUFFICIENT_DATA',
+      () => `Insufficient Data: ${plural(n, 'datapoint')} ${n === 1 ? 'was' : 'were'} unknown.`,
+      () => reasonData(window.map((t) => ({ t, v: undefined }))),
+    );
   }
   const breaching = present.filter((p) => breaches(p.v!)).length;
   if (breaching >= m) {
@@ -203,22 +282,44 @@ function thresholdVerdict(
   breaches: (v: number) => boolean,
   reasonData: (evaluated: { t: number; v: number | undefined }[]) => string,
 ): Verdict {
-  const supporting = points.filter((p) => p.v !== undefined && breaches(p.v) === alarming);
-  const count = alarming
-    ? points.filter((p) => (p.v === undefined ? true : breaches(p.v))).length
-    : points.filter((p) => (p.v === undefined ? true : !breaches(p.v))).length;
-  const shown = Math.min(count, outOf);
-  const list = supporting
-    .map((p) => `${formatJavaDouble(p.v!)} (${formatReasonTimestamp(p.t)})`)
-    .join(', ');
-  const phrase = COMPARISON_PHRASES[alarm.ComparisonOperator];
-  const minimum = alarming ? m : outOf - m + 1;
-  const reason =
-    `Threshold Crossed: ${shown} out of the last ${outOf} datapoints [${list}] ` +
-    `${shown === 1 ? 'was' : 'were'} ${alarming ? '' : 'not '}${phrase} the threshold ` +
-    `(${formatJavaDouble(alarm.Threshold ?? 0)}) (minimum ${plural(Math.max(minimum, 1), 'datapoint')} ` +
-    `for ${alarming ? 'OK -> ALARM' : 'ALARM -> OK'} transition).`;
-  return { state: alarming ? 'ALARM' : 'OK', reason, reasonData: reasonData(points) };
+  const reason = () => {
+    const supporting = points.filter((p) => p.v !== undefined && breaches(p.v) === alarming);
+    const count = alarming
+      ? points.filter((p) => (p.v === undefined ? true : breaches(p.v))).length
+      : points.filter((p) => (p.v === undefined ? true : !breaches(p.v))).length;
+    const shown = Math.min(count, outOf);
+    const list = supporting
+      .map((p) => `${formatJavaDouble(p.v!)} (${formatReasonTimestamp(p.t)})`)
+      .join(', ');
+    const phrase = COMPARISON_PHRASES[alarm.ComparisonOperator];
+    const minimum = alarming ? m : outOf - m + 1;
+    return (
+      `Threshold Crossed: ${shown} out of the last ${outOf} datapoints [${list}] ` +
+      `${shown === 1 ? 'was' : 'were'} ${alarming ? '' : 'not '}${phrase} the threshold ` +
+      `(${formatJavaDouble(alarm.Threshold ?? 0)}) (minimum ${plural(Math.max(minimum, 1), 'datapoint')} ` +
+      `for ${alarming ? 'OK -> ALARM' : 'ALARM -> OK'} transition).`
+    );
+  };
+  return lazyVerdict(alarming ? 'ALARM' : 'OK', reason, () => reasonData(points));
+}
+
+/**
+ * A verdict whose reason texts are built on first read: most evaluations keep the alarm's state,
+ * and then nobody reads them, while building them formats every datapoint of the window.
+ */
+function lazyVerdict(state: StateValue, reason: () => string, reasonData: () => string): Verdict {
+  const verdict = { state } as Verdict;
+  for (const [key, build] of [
+    ['reason', reason],
+    ['reasonData', reasonData],
+  ] as const) {
+    let value: string | undefined;
+    Object.defineProperty(verdict, key, {
+      enumerable: true,
+      get: () => (value ??= build()),
+    });
+  }
+  return verdict;
 }
 
 const COMPARISON_PHRASES: Record<ComparisonOperator, string> = {

@@ -43,6 +43,11 @@ export interface AlarmRecord {
   tags: Map<string, string>;
   /** The last verdict and what it was computed from; a new record (PutMetricAlarm) starts without. */
   cache?: { windowEnd: number; storeVersion: number; verdict: Verdict | undefined };
+  /**
+   * Values of the alarmed series by period start (null: no datapoint), valid as of `storeVersion`,
+   * for alarms whose every period depends on that period's data alone (see `periodLocal`).
+   */
+  periods?: { storeVersion: number; values: Map<number, number | null>; newest: number };
 }
 
 /** The decision of one evaluation. */

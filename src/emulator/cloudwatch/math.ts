@@ -89,7 +89,15 @@ export class MetricMath {
       refs.set(q.Id, found);
     }
     this.checkCycles(refs);
+    this.pointwise = [...this.asts.values()].every(isPointwise);
   }
+
+  /**
+   * True when every expression's value at a timestamp depends only on its inputs at that
+   * timestamp: no FILL by REPEAT or LINEAR (neighbours) and no MAX/MIN/SUM/AVG of a whole series.
+   * A pointwise query over a sub-range gives the same values as over a longer range.
+   */
+  readonly pointwise: boolean;
 
   has(id: string): boolean {
     return this.byId.has(id);
@@ -282,6 +290,41 @@ export class MetricMath {
       default:
         throw invalid(`unsupported syntax (${node.type})`);
     }
+  }
+}
+
+function isPointwise(node: jsep.Expression): boolean {
+  switch (node.type) {
+    case 'Literal':
+    case 'Identifier':
+      return true;
+    case 'UnaryExpression':
+      return isPointwise((node as jsep.UnaryExpression).argument);
+    case 'BinaryExpression': {
+      const b = node as jsep.BinaryExpression;
+      return isPointwise(b.left) && isPointwise(b.right);
+    }
+    case 'ArrayExpression':
+      return (node as jsep.ArrayExpression).elements.every((e) => e !== null && isPointwise(e));
+    case 'CallExpression': {
+      const c = node as jsep.CallExpression;
+      const name = (c.callee as jsep.Identifier).name.toUpperCase();
+      const args = c.arguments;
+      if (name === 'FILL') {
+        const mode = args[1]!;
+        if (
+          mode.type === 'Identifier' &&
+          FILL_MODES.has((mode as jsep.Identifier).name.toUpperCase())
+        ) {
+          return false;
+        }
+        return isPointwise(args[0]!) && isPointwise(mode);
+      }
+      if (ARRAY_FUNCTIONS.has(name) && args[0]!.type !== 'ArrayExpression') return false;
+      return args.every(isPointwise);
+    }
+    default:
+      return false;
   }
 }
 

@@ -14,7 +14,7 @@ import {
   SHARD_WRITE_BYTES_PER_SECOND,
   SHARD_WRITE_RECORDS_PER_SECOND,
 } from './limits.js';
-import { addStat, MINUTE_MS, type KinesisMetrics } from './metrics.js';
+import { addStat, MINUTE_MS, type KinesisMetrics, type MetricBucket } from './metrics.js';
 import { hashKeyOf, type StreamStore } from './store.js';
 import type {
   IngestInput,
@@ -32,7 +32,36 @@ export function recordSize(r: { Data: Uint8Array; PartitionKey: string }): numbe
   return r.Data.length + Buffer.byteLength(r.PartitionKey, 'utf8');
 }
 
+/** The part of a shard's share of the traffic (per second) that its caps admit. */
+function admittedShare(share: number, R: number, B: number): number {
+  return share <= 0
+    ? 0
+    : share *
+        Math.min(
+          1,
+          SHARD_WRITE_RECORDS_PER_SECOND / (R * share),
+          B > 0 ? SHARD_WRITE_BYTES_PER_SECOND / (B * share) : 1,
+        );
+}
+
+/** A per-second rate held for `secs` seconds: the sum is exact, min and max the rate itself. */
+function putPerSecond(
+  bucket: MetricBucket,
+  metric: string,
+  perSecond: number,
+  samples: number,
+  secs: number,
+): void {
+  addStat(bucket, metric, perSecond, samples);
+  bucket.get(metric)!.sum += perSecond * (secs - samples);
+}
+
 export class Writes {
+  private readonly shares = new WeakMap<
+    readonly ShardState[],
+    { shareOf: (start: bigint, end: bigint) => number; shares: Float64Array }
+  >();
+
   constructor(
     private readonly store: StreamStore,
     private readonly metrics: KinesisMetrics,
@@ -165,20 +194,13 @@ export class Writes {
       return { acceptedBytes: 0, acceptedRecords: 0, throttledRecords: 0, throttledBytes: 0 };
     }
     // Each shard takes its share of the traffic up to its caps; the hot shards throttle first.
-    const admitted = (share: number) =>
-      share <= 0
-        ? 0
-        : share *
-          Math.min(
-            1,
-            SHARD_WRITE_RECORDS_PER_SECOND / (R * share),
-            B > 0 ? SHARD_WRITE_BYTES_PER_SECOND / (B * share) : 1,
-          );
     let fraction = 0;
     if (input.shareOf) {
-      for (const shard of stream.open) fraction += admitted(input.shareOf(shard.start, shard.end));
+      for (const share of this.sharesOf(stream.open, input.shareOf)) {
+        fraction += admittedShare(share, R, B);
+      }
     } else {
-      fraction = stream.open.length * admitted(1 / stream.open.length);
+      fraction = stream.open.length * admittedShare(1 / stream.open.length, R, B);
     }
     const okRecords = R * fraction;
     const okBytes = B * fraction;
@@ -190,19 +212,15 @@ export class Writes {
       const samples = Math.max(1, Math.round(secs));
       // Sums must be exact (secs x rate); the per-second values are the samples' min and max.
       const bucket = this.metrics.bucket(stream.name, m);
-      const put = (metric: string, perSecond: number) => {
-        addStat(bucket, metric, perSecond, samples);
-        bucket.get(metric)!.sum += perSecond * (secs - samples);
-      };
-      put('PutRecords.Bytes', okBytes);
-      put('PutRecords.TotalRecords', R);
-      put('PutRecords.SuccessfulRecords', okRecords);
-      put('PutRecords.FailedRecords', 0);
-      put('PutRecords.ThrottledRecords', throttledPerSecond);
-      put('PutRecords.Success', 1);
-      put('IncomingBytes', okBytes);
-      put('IncomingRecords', okRecords);
-      put('WriteProvisionedThroughputExceeded', throttledPerSecond);
+      putPerSecond(bucket, 'PutRecords.Bytes', okBytes, samples, secs);
+      putPerSecond(bucket, 'PutRecords.TotalRecords', R, samples, secs);
+      putPerSecond(bucket, 'PutRecords.SuccessfulRecords', okRecords, samples, secs);
+      putPerSecond(bucket, 'PutRecords.FailedRecords', 0, samples, secs);
+      putPerSecond(bucket, 'PutRecords.ThrottledRecords', throttledPerSecond, samples, secs);
+      putPerSecond(bucket, 'PutRecords.Success', 1, samples, secs);
+      putPerSecond(bucket, 'IncomingBytes', okBytes, samples, secs);
+      putPerSecond(bucket, 'IncomingRecords', okRecords, samples, secs);
+      putPerSecond(bucket, 'WriteProvisionedThroughputExceeded', throttledPerSecond, samples, secs);
     }
     const acceptedRecords = okRecords * seconds;
     const acceptedBytes = okBytes * seconds;
@@ -212,6 +230,22 @@ export class Writes {
       throttledRecords: R * seconds - acceptedRecords,
       throttledBytes: B * seconds - acceptedBytes,
     };
+  }
+
+  /**
+   * Each open shard's share of the traffic, in shard order. A simulation ingests 60 times a
+   * simulated minute, while the open shards change only when a reshard ends (which replaces
+   * `stream.open`), so the shares are kept per open-shard list and share function.
+   */
+  private sharesOf(
+    open: readonly ShardState[],
+    shareOf: (start: bigint, end: bigint) => number,
+  ): Float64Array {
+    const cached = this.shares.get(open);
+    if (cached?.shareOf === shareOf) return cached.shares;
+    const shares = Float64Array.from(open, (shard) => shareOf(shard.start, shard.end));
+    this.shares.set(open, { shareOf, shares });
+    return shares;
   }
 
   private storeRecord(
