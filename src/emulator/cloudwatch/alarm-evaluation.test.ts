@@ -1,27 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.js';
 import { mulberry32 } from '../random.js';
-import { CloudWatchModel } from './model.js';
 import type { MetricDataQuery, PutMetricAlarmInput } from './schemas.js';
+import type { CloudWatchModel } from './model.js';
+import { disposeModels, modelAt } from './test-model.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
 
-const models: CloudWatchModel[] = [];
-afterEach(() => {
-  for (const m of models.splice(0)) m.dispose();
-});
+afterEach(disposeModels);
 
 function setup() {
-  const clock = new ManualClock(T0);
-  const model = new CloudWatchModel({
-    clock,
-    region: 'us-east-1',
-    accountId: '111111111111',
-    publisher: { publish: () => Promise.resolve({ messageId: 'm' }) },
-  });
-  models.push(model);
-  return { clock, model };
+  return modelAt(T0);
 }
 
 function put(model: CloudWatchModel, at: number, sum: number) {

@@ -15,10 +15,11 @@ import { ManualClock } from '../clock.js';
 import { AwsError } from '../protocol/errors.js';
 import { EdgeServer } from '../server.js';
 import { evaluationWindowRule, type ApiEvaluationWindow } from './evaluation-window.js';
-import { CloudWatchModel } from './model.js';
 import { CloudWatchJsonEndpoint } from './protocol-json.js';
 import { CloudWatchQueryEndpoint } from './protocol-query.js';
 import type { PutMetricAlarmInput } from './schemas.js';
+import { CloudWatchModel } from './model.js';
+import { disposeModels, modelAt } from './test-model.js';
 
 /** A Thursday at 00:00 UTC: a boundary of every period but the week. */
 const T0 = Date.UTC(2026, 0, 1);
@@ -26,21 +27,10 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-const models: CloudWatchModel[] = [];
-afterEach(() => {
-  for (const m of models.splice(0)) m.dispose();
-});
+afterEach(disposeModels);
 
 function setup() {
-  const clock = new ManualClock(T0);
-  const model = new CloudWatchModel({
-    clock,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    publisher: { publish: () => Promise.resolve({ messageId: 'm' }) },
-  });
-  models.push(model);
-  return { clock, model };
+  return modelAt(T0, '000000000000');
 }
 
 function records(model: CloudWatchModel, minute: number, sum: number) {
