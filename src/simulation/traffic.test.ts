@@ -5,6 +5,20 @@ import { burstFactors, hotShardFactor, keyShares, rng } from './traffic.js';
 
 const MiB = 1024 * 1024;
 
+/** A Kinesis model on a ManualClock whose streams are ACTIVE at once and whose metrics go nowhere. */
+function kinesisModel(over: { reshardingMs?: number } = {}) {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const kinesis = new KinesisModel({
+    clock,
+    region: 'us-east-1',
+    accountId: '000000000000',
+    metrics: { putMetric: () => {} },
+    creatingMs: 0,
+    ...over,
+  });
+  return { clock, kinesis };
+}
+
 describe('burstiness', () => {
   it('keeps each minute at its trace rate and varies the seconds by the asked coefficient', () => {
     const next = rng(7);
@@ -35,14 +49,7 @@ describe('key skew', () => {
   });
 
   it('throttles the hot shard where an even spread would carry the same traffic', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const kinesis = new KinesisModel({
-      clock,
-      region: 'us-east-1',
-      accountId: '000000000000',
-      metrics: { putMetric: () => {} },
-      creatingMs: 0,
-    });
+    const { clock, kinesis } = kinesisModel();
     kinesis.createStream({ StreamName: 's', ShardCount: 2 });
     await clock.advance(1000);
     const offer = { bytesPerSecond: 1.5 * MiB, recordsPerSecond: 100, seconds: 1 };
@@ -58,15 +65,7 @@ describe('key skew', () => {
   });
 
   it('follows the open shards through a reshard with the same share function', async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const kinesis = new KinesisModel({
-      clock,
-      region: 'us-east-1',
-      accountId: '000000000000',
-      metrics: { putMetric: () => {} },
-      creatingMs: 0,
-      reshardingMs: 1000,
-    });
+    const { clock, kinesis } = kinesisModel({ reshardingMs: 1000 });
     kinesis.createStream({ StreamName: 's', ShardCount: 1 });
     await clock.advance(1000);
     // Keys spread evenly: each shard's share is the part of the hash space it covers.

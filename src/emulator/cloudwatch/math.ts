@@ -31,6 +31,13 @@ const ID_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;
 const ARRAY_FUNCTIONS = new Set(['MAX', 'MIN', 'SUM', 'AVG']);
 const UNARY_FUNCTIONS = new Set(['ABS', 'CEIL', 'FLOOR']);
 const FILL_MODES = new Set(['REPEAT', 'LINEAR']);
+
+/** FILL's second argument when it names a mode (REPEAT, LINEAR) rather than giving a value. */
+function fillMode(node: jsep.Expression): 'REPEAT' | 'LINEAR' | undefined {
+  if (node.type !== 'Identifier') return undefined;
+  const name = (node as jsep.Identifier).name.toUpperCase();
+  return FILL_MODES.has(name) ? (name as 'REPEAT' | 'LINEAR') : undefined;
+}
 const OPERATORS = new Set(['+', '-', '*', '/']);
 
 const invalid = (message: string) => new AwsError('ValidationError', message);
@@ -185,13 +192,7 @@ export class MetricMath {
           if (args.length !== 2) throw fail('FILL takes two arguments: FILL(series, value)');
           this.check(args[0]!, q, refs);
           const mode = args[1]!;
-          if (
-            mode.type === 'Identifier' &&
-            FILL_MODES.has((mode as jsep.Identifier).name.toUpperCase())
-          ) {
-            return;
-          }
-          this.check(mode, q, refs);
+          if (!fillMode(mode)) this.check(mode, q, refs);
           return;
         }
         if (ARRAY_FUNCTIONS.has(name)) {
@@ -266,11 +267,7 @@ export class MetricMath {
         const args = c.arguments;
         if (name === 'FILL') {
           const mode = args[1]!;
-          const modeName =
-            mode.type === 'Identifier' ? (mode as jsep.Identifier).name.toUpperCase() : '';
-          const how = FILL_MODES.has(modeName)
-            ? (modeName as 'REPEAT' | 'LINEAR')
-            : this.evalNode(mode, ctx);
+          const how = fillMode(mode) ?? this.evalNode(mode, ctx);
           return fill(this.evalNode(args[0]!, ctx), how, ctx.grid);
         }
         if (ARRAY_FUNCTIONS.has(name)) {
@@ -311,14 +308,9 @@ function isPointwise(node: jsep.Expression): boolean {
       const name = (c.callee as jsep.Identifier).name.toUpperCase();
       const args = c.arguments;
       if (name === 'FILL') {
+        // A named mode reads neighbouring periods, so the result is not pointwise.
         const mode = args[1]!;
-        if (
-          mode.type === 'Identifier' &&
-          FILL_MODES.has((mode as jsep.Identifier).name.toUpperCase())
-        ) {
-          return false;
-        }
-        return isPointwise(args[0]!) && isPointwise(mode);
+        return !fillMode(mode) && isPointwise(args[0]!) && isPointwise(mode);
       }
       if (ARRAY_FUNCTIONS.has(name) && args[0]!.type !== 'ArrayExpression') return false;
       return args.every(isPointwise);
