@@ -26,26 +26,27 @@ const cfg = (over: Partial<ScalingConfig> = {}): ScalingConfig => ({
 
 describe('decide (policy table)', () => {
   it.each`
-    case                                       | direction | n     | us                  | throttled   | config                        | ops   | action     | target
-    ${'up: sized for target utilisation'}      | ${'up'}   | ${4}  | ${[0.5, 0.8, 0.7]}  | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${7}
-    ${'up: at least one more shard'}           | ${'up'}   | ${4}  | ${[0.3, 0.2]}       | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${5}
-    ${'up: capped at double'}                  | ${'up'}   | ${2}  | ${[3]}              | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
-    ${'up: throttled demand goes higher'}      | ${'up'}   | ${4}  | ${[0.6]}            | ${[50_000]} | ${{}}                         | ${0}  | ${'scale'} | ${8}
-    ${'up: throttled with high target util'}   | ${'up'}   | ${10} | ${[0.9]}            | ${[100]}    | ${{ targetUtilization: 0.8 }} | ${0}  | ${'scale'} | ${12}
-    ${'up: max shards respected'}              | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'scale'} | ${6}
-    ${'up: at max shards, nothing'}            | ${'up'}   | ${6}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'none'}  | ${undefined}
-    ${'up: daily quota used'}                  | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${10} | ${'none'}  | ${undefined}
-    ${'up: may use the reserved operations'}   | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${9}  | ${'scale'} | ${8}
-    ${'down: sized for target utilisation'}    | ${'down'} | ${8}  | ${[0.2, 0.25, 0.1]} | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
-    ${'down: no further than half'}            | ${'down'} | ${8}  | ${[0.01]}           | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
-    ${'down: min shards respected'}            | ${'down'} | ${8}  | ${[0.01]}           | ${[]}       | ${{ minShards: 6 }}           | ${0}  | ${'scale'} | ${6}
-    ${'down: at min shards, nothing'}          | ${'down'} | ${2}  | ${[0.01]}           | ${[]}       | ${{ minShards: 2 }}           | ${0}  | ${'none'}  | ${undefined}
-    ${'down: load still needs current count'}  | ${'down'} | ${4}  | ${[0.3, 0.45]}      | ${[]}       | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
-    ${'down: never after throttling'}          | ${'down'} | ${4}  | ${[0.05]}           | ${[10]}     | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
-    ${'down: last two operations kept for up'} | ${'down'} | ${8}  | ${[0.05]}           | ${[]}       | ${{}}                         | ${8}  | ${'none'}  | ${undefined}
-    ${'down: seven used, one more allowed'}    | ${'down'} | ${8}  | ${[0.05]}           | ${[]}       | ${{}}                         | ${7}  | ${'scale'} | ${4}
-    ${'down: idle stream'}                     | ${'down'} | ${3}  | ${[0, 0, 0]}        | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${2}
-    ${'down: one shard cannot go lower'}       | ${'down'} | ${1}  | ${[0]}              | ${[]}       | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
+    case                                         | direction | n     | us                  | throttled   | config                        | ops   | action     | target
+    ${'up: sized for target utilisation'}        | ${'up'}   | ${4}  | ${[0.5, 0.8, 0.7]}  | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${7}
+    ${'up: at least one more shard'}             | ${'up'}   | ${4}  | ${[0.3, 0.2]}       | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${5}
+    ${'up: capped at double'}                    | ${'up'}   | ${2}  | ${[3]}              | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
+    ${'up: throttled demand goes higher'}        | ${'up'}   | ${4}  | ${[0.6]}            | ${[50_000]} | ${{}}                         | ${0}  | ${'scale'} | ${8}
+    ${'up: throttled with high target util'}     | ${'up'}   | ${10} | ${[0.9]}            | ${[100]}    | ${{ targetUtilization: 0.8 }} | ${0}  | ${'scale'} | ${12}
+    ${'up: max shards respected'}                | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'scale'} | ${6}
+    ${'up: at max shards, nothing'}              | ${'up'}   | ${6}  | ${[0.9]}            | ${[]}       | ${{ maxShards: 6 }}           | ${0}  | ${'none'}  | ${undefined}
+    ${'up: daily quota used'}                    | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${10} | ${'none'}  | ${undefined}
+    ${'up: may use the reserved operations'}     | ${'up'}   | ${4}  | ${[0.9]}            | ${[]}       | ${{}}                         | ${9}  | ${'scale'} | ${8}
+    ${'down: sized for target utilisation'}      | ${'down'} | ${8}  | ${[0.2, 0.25, 0.1]} | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
+    ${'down: no further than half'}              | ${'down'} | ${8}  | ${[0.01]}           | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${4}
+    ${'down: min shards respected'}              | ${'down'} | ${8}  | ${[0.01]}           | ${[]}       | ${{ minShards: 6 }}           | ${0}  | ${'scale'} | ${6}
+    ${'down: at min shards, nothing'}            | ${'down'} | ${2}  | ${[0.01]}           | ${[]}       | ${{ minShards: 2 }}           | ${0}  | ${'none'}  | ${undefined}
+    ${'down: load still needs current count'}    | ${'down'} | ${4}  | ${[0.3, 0.45]}      | ${[]}       | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
+    ${'down: never after throttling'}            | ${'down'} | ${4}  | ${[0.05]}           | ${[10]}     | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
+    ${'down: a fraction of a record is residue'} | ${'down'} | ${4}  | ${[0.05]}           | ${[1e-9]}   | ${{}}                         | ${0}  | ${'scale'} | ${2}
+    ${'down: last two operations kept for up'}   | ${'down'} | ${8}  | ${[0.05]}           | ${[]}       | ${{}}                         | ${8}  | ${'none'}  | ${undefined}
+    ${'down: seven used, one more allowed'}      | ${'down'} | ${8}  | ${[0.05]}           | ${[]}       | ${{}}                         | ${7}  | ${'scale'} | ${4}
+    ${'down: idle stream'}                       | ${'down'} | ${3}  | ${[0, 0, 0]}        | ${[]}       | ${{}}                         | ${0}  | ${'scale'} | ${2}
+    ${'down: one shard cannot go lower'}         | ${'down'} | ${1}  | ${[0]}              | ${[]}       | ${{}}                         | ${0}  | ${'none'}  | ${undefined}
   `('$case', ({ direction, n, us, throttled, config, ops, action, target }) => {
     const d = decide({
       direction,

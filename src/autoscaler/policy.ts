@@ -133,7 +133,8 @@ export function desiredShards(
       ? learnHeadroom(history, cfg.targetUtilization)
       : { target: cfg.targetUtilization, growth: 1, samples: 0 };
   const target = headroom.target;
-  const throttled = load.throttledRecords > 0;
+  // CloudWatch counts whole records: a fraction is arithmetic residue, not a refused write.
+  const throttled = load.throttledRecords >= 1;
   const demand = n * (throttled ? load.peakDemandUtilization : load.peakUtilization);
   const fc =
     cfg.forecast && history && now !== undefined

@@ -6,7 +6,12 @@ import { burstFactors, hotShardFactor, keyShares, rng } from './traffic.js';
 const MiB = 1024 * 1024;
 
 /** A Kinesis model on a ManualClock whose streams are ACTIVE at once and whose metrics go nowhere. */
-function kinesisModel(over: { reshardingMs?: number } = {}) {
+function kinesisModel(
+  over: {
+    reshardingMs?: number;
+    metrics?: ConstructorParameters<typeof KinesisModel>[0]['metrics'];
+  } = {},
+) {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const kinesis = new KinesisModel({
     clock,
@@ -61,6 +66,34 @@ describe('key skew', () => {
       shareOf: (start) => (start < half ? 0.75 : 0.25),
     });
     expect(skewed.acceptedRecords / 100).toBeCloseTo(0.75 / 1.125 + 0.25, 9);
+    kinesis.dispose();
+  });
+
+  it('throttles exactly nothing below the caps, whatever float residue the shares carry', async () => {
+    const throttled: number[] = [];
+    const { clock, kinesis } = kinesisModel({
+      metrics: {
+        putMetric: (d) => {
+          if (d.metricName === 'WriteProvisionedThroughputExceeded') throttled.push(d.sum);
+        },
+      },
+    });
+    kinesis.createStream({ StreamName: 's', ShardCount: 7 });
+    await clock.advance(1000);
+    // Seven shares of 1/7 add up to 0.9999999999999998, not 1; a throttled count of 1e-12 records
+    // reads as "throttled" to the autoscaler and held its scale-downs for hours.
+    const shareOf = () => 1 / 7;
+    const r = kinesis.ingest('s', {
+      bytesPerSecond: MiB,
+      recordsPerSecond: 3333.3,
+      seconds: 10,
+      shareOf,
+    });
+    expect(r.throttledRecords).toBe(0);
+    expect(r.throttledBytes).toBe(0);
+    expect(r.acceptedRecords).toBe(33_333);
+    await clock.advance(60_000);
+    expect(throttled).toEqual([0]);
     kinesis.dispose();
   });
 

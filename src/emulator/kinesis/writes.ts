@@ -33,15 +33,20 @@ export function recordSize(r: { Data: Uint8Array; PartitionKey: string }): numbe
 }
 
 /** The part of a shard's share of the traffic (per second) that its caps admit. */
-function admittedShare(share: number, R: number, B: number): number {
-  return share <= 0
-    ? 0
-    : share *
-        Math.min(
-          1,
-          SHARD_WRITE_RECORDS_PER_SECOND / (R * share),
-          B > 0 ? SHARD_WRITE_BYTES_PER_SECOND / (B * share) : 1,
-        );
+/**
+ * The part of the traffic a shard with this share refuses at its write caps. Computed as what is
+ * refused rather than as 1 minus what is admitted, so a stream below its caps throttles exactly
+ * nothing: summing admitted shares leaves a float residue (1e-9 records), which CloudWatch then
+ * reports as throttling that never happened.
+ */
+function refusedShare(share: number, R: number, B: number): number {
+  if (share <= 0) return 0;
+  const admitted = Math.min(
+    1,
+    SHARD_WRITE_RECORDS_PER_SECOND / (R * share),
+    B > 0 ? SHARD_WRITE_BYTES_PER_SECOND / (B * share) : 1,
+  );
+  return admitted >= 1 ? 0 : share * (1 - admitted);
 }
 
 /** A per-second rate held for `secs` seconds: the sum is exact, min and max the rate itself. */
@@ -194,17 +199,18 @@ export class Writes {
       return { acceptedBytes: 0, acceptedRecords: 0, throttledRecords: 0, throttledBytes: 0 };
     }
     // Each shard takes its share of the traffic up to its caps; the hot shards throttle first.
-    let fraction = 0;
+    let refused = 0;
     if (input.shareOf) {
       for (const share of this.sharesOf(stream.open, input.shareOf)) {
-        fraction += admittedShare(share, R, B);
+        refused += refusedShare(share, R, B);
       }
     } else {
-      fraction = stream.open.length * admittedShare(1 / stream.open.length, R, B);
+      refused = stream.open.length * refusedShare(1 / stream.open.length, R, B);
     }
+    const fraction = 1 - refused;
     const okRecords = R * fraction;
     const okBytes = B * fraction;
-    const throttledPerSecond = R - okRecords;
+    const throttledPerSecond = refused === 0 ? 0 : R - okRecords;
     const start = this.store.clock.now();
     const end = start + seconds * 1000;
     for (let m = Math.floor(start / MINUTE_MS) * MINUTE_MS; m < end; m += MINUTE_MS) {
@@ -227,8 +233,8 @@ export class Writes {
     return {
       acceptedBytes,
       acceptedRecords,
-      throttledRecords: R * seconds - acceptedRecords,
-      throttledBytes: B * seconds - acceptedBytes,
+      throttledRecords: refused === 0 ? 0 : R * seconds - acceptedRecords,
+      throttledBytes: refused === 0 ? 0 : B * seconds - acceptedBytes,
     };
   }
 
