@@ -2,8 +2,8 @@
  * Seasonal forecast from the stream's own history. Most streams repeat daily and weekly, so what
  * the same hours of the previous days carried says what the next hours will carry. Each previous
  * day's figure is scaled by how today's level compares with that day's at the same time (a weekend
- * day, or a growing stream, is not a copy of last Tuesday), and the median over the days keeps one
- * day's one-off spike from being taken for a pattern.
+ * day, or a growing stream, is not a copy of last Tuesday), and the (lower) median over the days keeps
+ * one day's one-off spike from being taken for a pattern.
  */
 
 /** Demand in shards per history period, oldest first; `start` is the first period's start. */
@@ -52,10 +52,13 @@ function rangeStats(
   return { max, mean: sum / (b - a) };
 }
 
-function median(xs: number[]): number {
+/**
+ * The lower median: a peak counts as a pattern only if at least half of the days had it. The usual
+ * median of two days is their mean, which predicts half of a one-off burst for the next day.
+ */
+function lowerMedian(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return s[Math.floor((s.length - 1) / 2)]!;
 }
 
 /**
@@ -79,5 +82,5 @@ export function forecastPeak(h: DemandHistory, now: number, horizonMs: number): 
     scaled.push(ahead.max * ratio);
   }
   if (scaled.length < MIN_FORECAST_DAYS) return { peak: undefined, days: scaled.length, level };
-  return { peak: median(scaled), days: scaled.length, level };
+  return { peak: lowerMedian(scaled), days: scaled.length, level };
 }
