@@ -22,15 +22,17 @@ import { describeStream, streamTags } from './streams.js';
  * autoscaler's topics, it
  * - settles claims that abandoned invocations left `pending`, from the stream's real state;
  * - rewrites alarms whose shard count is out of date, and recreates a deleted one;
- * - re-arms alarms stuck in ALARM for longer than a bound (the scaling functions re-arm every
- *   alarm they handle, so one still in ALARM was never handled), so they fire again if their
- *   condition holds;
+ * - re-arms alarms left in ALARM for longer than a bound, so they fire again if their condition
+ *   holds: a scale-up alarm still in ALARM was never handled (the scale-up function re-arms every
+ *   alarm it handles), a scale-down alarm is left there on purpose when its scaling was refused,
+ *   and this is how the refusal is retried;
  * and logs one line per stream it acted on, and one summary line.
  */
 
 /**
- * An alarm in ALARM this long was not handled: a scaling function answers in seconds and Lambda's
- * two async retries come about 1 and 3 minutes after the first attempt.
+ * An alarm in ALARM this long is re-armed. Longer than a handled scale-up takes (seconds, and
+ * Lambda's two async retries come about 1 and 3 minutes after the first attempt); it is also how
+ * often a refused scale-down is tried again.
  */
 export const STUCK_ALARM_MS = 5 * 60_000;
 

@@ -62,7 +62,7 @@ export interface ScalerDeps {
 
 export type OutcomeKind =
   | 'scaled' // UpdateShardCount called, alarms rewritten and re-armed, log written
-  | 'no-change' // the policy or a limit said no; the alarm is re-armed to fire again
+  | 'no-change' // the policy or a limit said no; retried (scale-up next period, scale-down by the reconciler)
   | 'repaired' // the alarms' shard count was out of date; rewritten, not scaled
   | 'rearmed' // the stream was busy resharding, or Kinesis refused for a limit; fires again
   | 'duplicate' // this state change was already handled
@@ -243,10 +243,10 @@ async function decideAndAct(
   const operations = operationsInLastDay(history, live.stateTime);
   const refused = quotaRefusal(entry, operations);
   if (refused) {
-    // Re-armed like any refused scaling (see below); answered before reading any metrics because
-    // while the quota holds this is the alarm's answer every period.
-    await rearm(deps.cloudwatch, [event.alarmName], 'no scaling was possible');
-    return { ...withStream, outcome: 'no-change', shardCount: n, detail: refused };
+    // Retried like any refused scaling (see retryLater); answered before reading any metrics
+    // because while the quota holds this is the alarm's answer every time it is retried.
+    const detail = await retryLater(deps.cloudwatch, entry, event.alarmName, refused);
+    return { ...withStream, outcome: 'no-change', shardCount: n, detail };
   }
 
   const decision = await decideScaling(ctx, operations);
@@ -404,17 +404,31 @@ async function refuse(
       explanation: decision.explanation,
     };
   }
-  // A refused scaling re-arms its alarm so it is tried again next period while the condition
-  // lasts: left in ALARM it would never fire again, and a stream refused a scale-down (by the
-  // quota's reserve, say) would stay over-provisioned until some other scaling re-armed it. The
-  // retries cost one small invocation a period and stop when the refusal or the condition ends.
-  await rearm(cloudwatch, [ctx.event.alarmName], 'no scaling was possible');
   return {
     ...outcomeBase(ctx),
     outcome: 'no-change',
-    detail: decision.reason,
+    detail: await retryLater(cloudwatch, ctx.entry, ctx.event.alarmName, decision.reason),
     explanation: decision.explanation,
   };
+}
+
+/**
+ * A refused scaling must be tried again while its condition lasts: an alarm left in ALARM never
+ * notifies again. A refused scale-up is re-armed at once, so it fires again next period: demand is
+ * growing. A refused scale-down is left in ALARM for the reconciler, which re-arms it on its next
+ * run (every 5 minutes): nothing is lost by shrinking a few minutes later, and a stream held at its
+ * size for hours (by the quota's reserve, say) then costs an invocation and its CloudWatch calls
+ * every 5 minutes instead of every minute.
+ */
+async function retryLater(
+  cloudwatch: CloudWatchClient,
+  direction: Direction,
+  alarmName: string,
+  reason: string,
+): Promise<string> {
+  if (direction === 'down') return `${reason}; alarm left in ALARM for the reconciler to retry`;
+  await rearm(cloudwatch, [alarmName], 'no scaling was possible');
+  return reason;
 }
 
 /** Claims the state change in the log (`pending`), then scales. */
