@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { KitError } from './errors.js';
 
@@ -12,11 +12,15 @@ export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
 /**
  * A temporary directory of its own for one `sls` run: osls and serverless-esbuild leave build
- * folders in the temporary directory, and this one is removed afterwards.
+ * folders in the temporary directory and in the project's `.esbuild`, which two runs at once share;
+ * both go here instead, and this one is removed afterwards.
  */
 async function withScratchTmp<T>(env: NodeJS.ProcessEnv, work: () => Promise<T>): Promise<T> {
   const scratch = await mkdtemp(join(tmpdir(), 'kas-sls-tmp-'));
   env.TMPDIR = scratch;
+  // serverless-esbuild's work folder, which serverless.yml reads; relative, since the plugin joins
+  // it to the service folder.
+  env.KAS_ESBUILD_WORK_FOLDER = relative(PROJECT_ROOT, join(scratch, 'esbuild'));
   try {
     return await work();
   } finally {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageStage } from '../kit/package.js';
 
@@ -21,6 +21,10 @@ export function simulationPackage(existingDir?: string): Promise<string> {
     }
     return Promise.resolve(existingDir);
   }
-  cached ??= packageStage(PACKAGE_STAGE);
+  cached ??= packageStage(PACKAGE_STAGE).then((dir) => {
+    // Ours to remove: every simulation would otherwise leave a package in the temporary folder.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
   return cached;
 }
