@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { promisify } from 'node:util';
 import { KitError } from './errors.js';
 
@@ -12,19 +13,36 @@ export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
 /**
  * A temporary directory of its own for one `sls` run: osls and serverless-esbuild leave build
- * folders in the temporary directory and in the project's `.esbuild`, which two runs at once share;
- * both go here instead, and this one is removed afterwards.
+ * folders in the temporary directory, and this one is removed afterwards.
  */
 async function withScratchTmp<T>(env: NodeJS.ProcessEnv, work: () => Promise<T>): Promise<T> {
   const scratch = await mkdtemp(join(tmpdir(), 'kas-sls-tmp-'));
   env.TMPDIR = scratch;
-  // serverless-esbuild's work folder, which serverless.yml reads; relative, since the plugin joins
-  // it to the service folder.
-  env.KAS_ESBUILD_WORK_FOLDER = relative(PROJECT_ROOT, join(scratch, 'esbuild'));
   try {
     return await work();
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One packaging of this project at a time, across processes: serverless-esbuild builds in the
+ * project's `.esbuild` and `.serverless` folders whatever `--package` says, so two at once (two
+ * `kas simulate` runs) delete each other's bundle ("Could not calculate hash for
+ * .serverless/kinesis-autoscaler.zip"). The lock is a folder beside the project's files, kept fresh
+ * while held, and taken over when its holder died.
+ */
+async function withPackagingLock<T>(work: () => Promise<T>): Promise<T> {
+  const release = await lockfile.lock(PROJECT_ROOT, {
+    lockfilePath: join(PROJECT_ROOT, '.sls-package.lock'),
+    stale: 30_000,
+    // Another packaging takes seconds, or minutes on a loaded machine.
+    retries: { retries: 600, minTimeout: 200, maxTimeout: 1000 },
+  });
+  try {
+    return await work();
+  } finally {
+    await release();
   }
 }
 
@@ -48,25 +66,27 @@ export async function packageStage(
   delete env.AWS_SECRET_ACCESS_KEY;
   delete env.AWS_PROFILE;
   try {
-    await withScratchTmp(env, () =>
-      run(
-        'npx',
-        [
-          'sls',
-          'package',
-          '--stage',
-          stage,
-          '--region',
-          opts.region ?? 'us-east-1',
-          '--package',
-          dir,
-        ],
-        {
-          cwd: PROJECT_ROOT,
-          env,
-          // A hang guard only: on a loaded machine packaging takes minutes.
-          timeout: 600_000,
-        },
+    await withPackagingLock(() =>
+      withScratchTmp(env, () =>
+        run(
+          'npx',
+          [
+            'sls',
+            'package',
+            '--stage',
+            stage,
+            '--region',
+            opts.region ?? 'us-east-1',
+            '--package',
+            dir,
+          ],
+          {
+            cwd: PROJECT_ROOT,
+            env,
+            // A hang guard only: on a loaded machine packaging takes minutes.
+            timeout: 600_000,
+          },
+        ),
       ),
     );
   } catch (err) {
