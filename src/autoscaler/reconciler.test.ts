@@ -191,6 +191,15 @@ const cases: Case[] = [
     after: () => expect(world.alarms.get(UP)!.StateValue).toBe('INSUFFICIENT_DATA'),
   },
   {
+    name: 'retries a refused scale-down: its alarm was left in ALARM on purpose',
+    setup: () => {
+      addStream(STREAM, ACTIVE_4);
+      setState(DOWN, 'ALARM', NOW - 2 * STUCK_ALARM_MS);
+    },
+    actions: [`re-armed ${DOWN}, in ALARM since ${iso(NOW - 2 * STUCK_ALARM_MS)}`],
+    rearmed: [DOWN],
+  },
+  {
     name: 'leaves an alarm in ALARM for less than the bound (a scaling function may hold it)',
     setup: () => {
       addStream(STREAM, ACTIVE_4);

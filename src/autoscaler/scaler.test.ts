@@ -302,6 +302,15 @@ describe('scale down', () => {
     expect(world.alarms.get(DOWN_ALARM)!.ActionsEnabled).toBe(true);
   });
 
+  it('leaves a scale-down the policy holds in ALARM, for the reconciler to retry', async () => {
+    world.usage = 0.4;
+    const [outcome] = await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
+    expect(outcome).toMatchObject({ outcome: 'no-change' });
+    expect(outcome!.detail).toMatch(/left in ALARM for the reconciler to retry/);
+    expect(world.calls.update).toEqual([]);
+    expect(world.calls.rearmed).toEqual([]);
+  });
+
   it('disables the scale-down alarm actions when it reaches min shards', async () => {
     world.tags = { [TAGS.minShards]: '4' };
     await fire(awsMessage2020(DOWN_ALARM, EVENT_TIME), 'down');
