@@ -2,8 +2,8 @@
  * Seasonal forecast from the stream's own history. Most streams repeat daily and weekly, so what
  * the same hours of the previous days carried says what the next hours will carry. Each previous
  * day's figure is scaled by how today's level compares with that day's at the same time (a weekend
- * day, or a growing stream, is not a copy of last Tuesday), and the (lower) median over the days keeps
- * one day's one-off spike from being taken for a pattern.
+ * day, or a growing stream, is not a copy of last Tuesday), and taking the second highest of the days
+ * keeps one day's one-off spike from being taken for a pattern.
  */
 
 /** Demand in shards per history period, oldest first; `start` is the first period's start. */
@@ -52,13 +52,20 @@ function rangeStats(
   return { max, mean: sum / (b - a) };
 }
 
+/** The highest demand of the history's periods in [now - span, now); undefined without any. */
+export function recentPeak(h: DemandHistory, now: number, spanMs: number): number | undefined {
+  return rangeStats(h, Math.max(h.start, now - spanMs), now)?.max;
+}
+
 /**
- * The lower median: a peak counts as a pattern only if at least half of the days had it. The usual
- * median of two days is their mean, which predicts half of a one-off burst for the next day.
+ * A peak counts as a pattern once two of the previous days had it: the second highest of the days'
+ * figures. The highest would take a one-off burst for a pattern; the median missed the spikes of a
+ * stream whose spikes come most days but not every day (ELB requests: 0.43% of records lost against
+ * 0.28%, for 2% less cost).
  */
-function lowerMedian(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
+function secondHighest(xs: number[]): number {
+  const s = [...xs].sort((a, b) => b - a);
+  return s[Math.min(1, s.length - 1)]!;
 }
 
 /**
@@ -82,5 +89,5 @@ export function forecastPeak(h: DemandHistory, now: number, horizonMs: number): 
     scaled.push(ahead.max * ratio);
   }
   if (scaled.length < MIN_FORECAST_DAYS) return { peak: undefined, days: scaled.length, level };
-  return { peak: lowerMedian(scaled), days: scaled.length, level };
+  return { peak: secondHighest(scaled), days: scaled.length, level };
 }

@@ -202,17 +202,19 @@ describe('ours with history (levers)', () => {
   const day = office(12, 2);
 
   it.each`
-    case                                                     | hour    | direction | n     | us        | ops  | over                                  | action     | target       | rule
-    ${'up before the morning ramp: sized for the forecast'}  | ${8.5}  | ${'up'}   | ${4}  | ${[0.8]}  | ${0} | ${{}}                                 | ${'scale'} | ${8}         | ${'forecast'}
-    ${'same, forecast off: sized for the load only'}         | ${8.5}  | ${'up'}   | ${4}  | ${[0.8]}  | ${0} | ${{ forecast: false }}                | ${'scale'} | ${7}         | ${'load'}
-    ${'down at 17:30 into an evening trough: allowed'}       | ${17.5} | ${'down'} | ${24} | ${[0.1]}  | ${0} | ${{}}                                 | ${'scale'} | ${12}        | ${'load'}
-    ${'down at 07:30 before the ramp: held by the forecast'} | ${7.5}  | ${'down'} | ${24} | ${[0.1]}  | ${0} | ${{}}                                 | ${'none'}  | ${undefined} | ${'forecast'}
-    ${'same, forecast off: scales down'}                     | ${7.5}  | ${'down'} | ${24} | ${[0.1]}  | ${0} | ${{ forecast: false }}                | ${'scale'} | ${12}        | ${'load'}
-    ${'down that leaves too few calls for the day: held'}    | ${20}   | ${'down'} | ${24} | ${[0.05]} | ${7} | ${{}}                                 | ${'none'}  | ${undefined} | ${'budget'}
-    ${'same, budget off: scales down'}                       | ${20}   | ${'down'} | ${24} | ${[0.05]} | ${7} | ${{ budget: false }}                  | ${'scale'} | ${12}        | ${'forecast'}
-    ${'up with few calls left: stretched to reach the peak'} | ${21}   | ${'up'}   | ${4}  | ${[0.6]}  | ${7} | ${{ headroom: false }}                | ${'scale'} | ${6}         | ${'budget'}
-    ${'same, budget off: the minimum'}                       | ${21}   | ${'up'}   | ${4}  | ${[0.6]}  | ${7} | ${{ headroom: false, budget: false }} | ${'scale'} | ${5}         | ${'load'}
-    ${'a small step down is not worth a call'}               | ${20}   | ${'down'} | ${10} | ${[0.4]}  | ${0} | ${{ forecast: false }}                | ${'none'}  | ${undefined} | ${'hold'}
+    case                                                     | hour    | direction | n     | us             | ops  | over                                  | action     | target       | rule
+    ${'up before the morning ramp: sized for the forecast'}  | ${8.5}  | ${'up'}   | ${4}  | ${[0.8]}       | ${0} | ${{}}                                 | ${'scale'} | ${8}         | ${'forecast'}
+    ${'same, forecast off: sized for the load only'}         | ${8.5}  | ${'up'}   | ${4}  | ${[0.8]}       | ${0} | ${{ forecast: false }}                | ${'scale'} | ${7}         | ${'load'}
+    ${'down at 17:30 into an evening trough: allowed'}       | ${17.5} | ${'down'} | ${24} | ${[0.1]}       | ${0} | ${{}}                                 | ${'scale'} | ${12}        | ${'load'}
+    ${'down at 07:30 before the ramp: held by the forecast'} | ${7.5}  | ${'down'} | ${24} | ${[0.1]}       | ${0} | ${{}}                                 | ${'none'}  | ${undefined} | ${'forecast'}
+    ${'same, forecast off: scales down'}                     | ${7.5}  | ${'down'} | ${24} | ${[0.1]}       | ${0} | ${{ forecast: false }}                | ${'scale'} | ${12}        | ${'load'}
+    ${'down that leaves too few calls for the day: held'}    | ${20}   | ${'down'} | ${24} | ${[0.05]}      | ${7} | ${{}}                                 | ${'none'}  | ${undefined} | ${'budget'}
+    ${'same, budget off: scales down'}                       | ${20}   | ${'down'} | ${24} | ${[0.05]}      | ${7} | ${{ budget: false }}                  | ${'scale'} | ${12}        | ${'forecast'}
+    ${'up with few calls left: stretched to reach the peak'} | ${21}   | ${'up'}   | ${4}  | ${[0.6]}       | ${7} | ${{ headroom: false }}                | ${'scale'} | ${6}         | ${'budget'}
+    ${'same, budget off: the minimum'}                       | ${21}   | ${'up'}   | ${4}  | ${[0.6]}       | ${7} | ${{ headroom: false, budget: false }} | ${'scale'} | ${5}         | ${'load'}
+    ${'down after a peak history does not repeat: let go'}   | ${19}   | ${'down'} | ${24} | ${[0.5, 0.05]} | ${0} | ${{}}                                 | ${'scale'} | ${12}        | ${'forecast'}
+    ${'same, forecast off: held for the lookback peak'}      | ${19}   | ${'down'} | ${24} | ${[0.5, 0.05]} | ${0} | ${{ forecast: false }}                | ${'none'}  | ${undefined} | ${'load'}
+    ${'a small step down is not worth a call'}               | ${20}   | ${'down'} | ${10} | ${[0.4]}       | ${0} | ${{ forecast: false }}                | ${'none'}  | ${undefined} | ${'hold'}
   `('$case', ({ hour, direction, n, us, ops, over, action, target, rule }) => {
     const d = at(hour, day, { direction, n, us, ops, over });
     expect(d.explanation.rule).toBe(rule);

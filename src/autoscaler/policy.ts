@@ -1,7 +1,7 @@
 import type { Direction } from './alarm-contract.js';
 import { SCALING_OPERATIONS_PER_DAY, type ScalingConfig } from './config.js';
 import { downAffordable, upTarget } from './budget.js';
-import { forecastPeak, type DemandHistory } from './forecast.js';
+import { forecastPeak, recentPeak, type DemandHistory } from './forecast.js';
 import { learnHeadroom } from './headroom.js';
 import { applyLimits } from './limits.js';
 import { summarizeLoad, type LoadSummary, type MinuteLoad } from './load.js';
@@ -162,7 +162,19 @@ export function desiredShards(
   // forecast is growth nobody predicted, and the learned headroom sizes it from the current level.
   const forecastCovers = fc?.peak !== undefined && demand <= fc.peak;
   if (forecastCovers) explanation.rule = 'forecast';
-  const need = forecastCovers ? sized(fc.peak!, cfg.targetUtilization) : sized(demand, target);
+  let need = forecastCovers ? sized(fc.peak!, cfg.targetUtilization) : sized(demand, target);
+  // A scale-down looks back hours, since a spiky stream's next spike is as high as its last few,
+  // not as its last hour. A peak of the lookback above what history predicts for the next hours
+  // (an evening peak before the night, a one-off burst) is let go: the stream is sized for the
+  // forecast, or for the last hour if that is higher.
+  if (input.direction === 'down' && !throttled && fc?.peak !== undefined && !forecastCovers) {
+    const lastHour = history && now !== undefined ? recentPeak(history, now, HOUR_MS) : undefined;
+    const expected = Math.max(fc.peak, lastHour ?? 0);
+    if (expected < demand) {
+      need = sized(expected, cfg.targetUtilization);
+      explanation.rule = 'forecast';
+    }
+  }
 
   if (input.direction === 'up') {
     let desired = Math.max(n + 1, need);
