@@ -46,7 +46,7 @@ export const DEFAULT_SCALING: ScalingConfig = {
   policy: 'ours',
   minShards: 1,
   maxShards: KINESIS_MAX_SHARDS_PER_STREAM,
-  targetUtilization: 0.6,
+  targetUtilization: 0.45,
   scaleUpLookbackMinutes: 5,
   scaleDownLookbackMinutes: 60,
   headroom: true,

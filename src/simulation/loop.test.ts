@@ -65,17 +65,17 @@ describe('one policy through the whole loop', () => {
     }));
     // The step arrives at minute 60; one 1-minute period at >= 75%, evaluated a minute late, and
     // the first steps are bound by Kinesis's 2x rule while throttled demand is added back. The third
-    // step sizes 6 MiB/s for the 60% target (a few hours of history: no learned headroom, no
-    // forecast): 10 shards.
+    // step sizes 6 MiB/s for the 45% target (a few hours of history: no learned headroom, no
+    // forecast): 14 shards.
     // The drop comes at minute 150; the scale-down alarm needs 12 five-minute periods below 25%
     // (a sliding window, evaluated every minute, so it fires a minute before a clock-aligned one),
-    // each step is bound by the half rule, and 1 MiB/s on 3 shards is not below 25%.
+    // each step is bound by the half rule, and 1 MiB/s on 4 shards is not below 25%.
     expect(events).toEqual([
       { minute: 62, from: 2, to: 4 },
       { minute: 66, from: 4, to: 8 },
-      { minute: 70, from: 8, to: 10 },
-      { minute: 210, from: 10, to: 5 },
-      { minute: 212, from: 5, to: 3 },
+      { minute: 70, from: 8, to: 14 },
+      { minute: 215, from: 14, to: 7 },
+      { minute: 217, from: 7, to: 4 },
     ]);
     expect(run.series.throttledRecords.slice(80, 300).every((t) => t === 0)).toBe(true);
     expect(run.warnings).toEqual([]);

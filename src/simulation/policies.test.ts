@@ -100,8 +100,8 @@ describe('ours', () => {
     const { up, down } = alarmsOf(ours);
     expect(up).toMatchObject({ Threshold: 0.75, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
     expect(down).toMatchObject({ Threshold: 0.25, EvaluationPeriods: 12, DatapointsToAlarm: 12 });
-    // Up, without history (the levers need it): ceil(n x peak / target) = ceil(10 x 0.8 / 0.6) = 14.
-    expect(target(ours, 'up', 10, 0.8)).toBe(14);
+    // Up, without history (the levers need it): ceil(n x peak / target) = ceil(10 x 0.8 / 0.45) = 18.
+    expect(target(ours, 'up', 10, 0.8)).toBe(18);
   });
 
   it('takes tunings as tag and alarm overrides', () => {

@@ -49,7 +49,7 @@ describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
         SCALING_LOG_TTL_DAYS: '14',
         SCALING_POLICY: 'ours',
         MIN_SHARDS: '1',
-        TARGET_UTILIZATION: '0.6',
+        TARGET_UTILIZATION: '0.45',
         HEADROOM: 'on',
         FORECAST: 'on',
         FORECAST_MINUTES: '240',
