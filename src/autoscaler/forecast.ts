@@ -11,6 +11,8 @@ export interface DemandHistory {
   start: number;
   periodMs: number;
   shards: readonly number[];
+  /** Share of each period's records that were throttled (0..1), when known. */
+  throttled?: readonly number[];
 }
 
 export interface Forecast {

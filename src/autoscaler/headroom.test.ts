@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DemandHistory } from './forecast.js';
-import { learnHeadroom, MIN_SAMPLES, MIN_TARGET } from './headroom.js';
+import {
+  learnHeadroom,
+  MIN_SAMPLES,
+  MIN_TARGET,
+  SPIKE_THROTTLED_SHARE,
+  spikes,
+} from './headroom.js';
 
 const P = 300_000;
 function series(values: number[]): DemandHistory {
@@ -24,5 +30,28 @@ describe('learnHeadroom (table)', () => {
     const h = learnHeadroom(series(values), ceiling);
     expect(h.target).toBeCloseTo(target, 5);
     expect(h.growth).toBeCloseTo(growth, 5);
+  });
+});
+
+describe('spikes (table)', () => {
+  const DAY = 86_400_000;
+  const NOW = 8 * DAY;
+  /** Eight days of periods, throttled at `share` in the periods that start at the given times. */
+  function throttledAt(times: number[], share = 0.3): DemandHistory {
+    const throttled = Array.from({ length: (8 * DAY) / P }, () => 0);
+    for (const t of times) throttled[t / P] = share;
+    return { start: 0, periodMs: P, shards: throttled.map(() => 1), throttled };
+  }
+  it.each`
+    case                                                | history                                                                    | last                  | earlier
+    ${'no throttling'}                                  | ${throttledAt([])}                                                         | ${undefined}          | ${0}
+    ${'a first spike today: nothing earlier'}           | ${throttledAt([NOW - 3 * 3600_000])}                                       | ${NOW - 3 * 3600_000} | ${0}
+    ${'a spike today and on two earlier days'}          | ${throttledAt([NOW - 2 * DAY - P, NOW - 5 * DAY, NOW - 3600_000])}         | ${NOW - 3600_000}     | ${2}
+    ${'earlier spikes only: none in the last 24 hours'} | ${throttledAt([NOW - 2 * DAY, NOW - 3 * DAY])}                             | ${undefined}          | ${2}
+    ${'a trickle of throttling is not a spike'}         | ${throttledAt([NOW - DAY - P, NOW - 600_000], SPIKE_THROTTLED_SHARE / 10)} | ${undefined}          | ${0}
+  `('$case', ({ history, last, earlier }) => {
+    const s = spikes(history, NOW);
+    expect(s.lastSpike).toBe(last);
+    expect(s.earlierDays).toBe(earlier);
   });
 });

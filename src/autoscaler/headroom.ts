@@ -56,3 +56,39 @@ export function learnHeadroom(h: DemandHistory, ceiling: number): Headroom {
   const target = Math.min(ceiling, Math.max(MIN_TARGET, ceiling / growth));
   return { target, growth, samples: growths.length };
 }
+
+/**
+ * A period in which at least this share of the records was throttled is a spike the stream could
+ * not take. Well above the trickle that bursty seconds on a hot shard cost a stream run near its
+ * target (a few tenths of a percent), well below what a spike costs (tens of percent).
+ */
+export const SPIKE_THROTTLED_SHARE = 0.02;
+const DAY_MS = 86_400_000;
+
+export interface Spikes {
+  /** Start of the last spike period within the 24 hours before `now`, if any. */
+  lastSpike?: number;
+  /** Earlier days (24-hour spans before the last 24 hours) that had a spike. */
+  earlierDays: number;
+}
+
+/**
+ * Spikes in the stream's history. Spikes that come back on other days come back within the day
+ * too (news traffic, request storms): a stream that had them before and had one today keeps its
+ * capacity for a day. A first spike does not: one burst in a week is let go.
+ */
+export function spikes(h: DemandHistory, now: number): Spikes {
+  const days = new Set<number>();
+  let lastSpike: number | undefined;
+  const throttled = h.throttled ?? [];
+  for (let i = 0; i < throttled.length; i++) {
+    if (throttled[i]! < SPIKE_THROTTLED_SHARE) continue;
+    const t = h.start + i * h.periodMs;
+    const day = Math.floor((now - t) / DAY_MS);
+    if (day === 0) lastSpike = t;
+    else if (day > 0) days.add(day);
+  }
+  return lastSpike === undefined
+    ? { earlierDays: days.size }
+    : { lastSpike, earlierDays: days.size };
+}

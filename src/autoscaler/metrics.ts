@@ -124,5 +124,9 @@ export async function fetchHistory(
     start: known[0]?.timestamp ?? end,
     periodMs,
     shards: known.map((p) => demandShards(p, periodSeconds)),
+    throttled: known.map((p) => {
+      const offered = p.records + p.throttledRecords;
+      return offered > 0 ? p.throttledRecords / offered : 0;
+    }),
   };
 }

@@ -222,6 +222,29 @@ describe('ours with history (levers)', () => {
     if (d.action === 'scale') expect(d.target).toBe(target);
   });
 
+  it('keeps capacity for a day after a spike when spikes recur, unless headroom is off', () => {
+    const h = office(12, 2);
+    const throttled = h.shards.map(() => 0);
+    // Spikes throttled at 10:00 today (10 hours before the decision) and on two earlier days.
+    for (const t of [NOW - DAY + 10 * HOUR, NOW - 3 * DAY + 10 * HOUR, NOW - 5 * DAY + 10 * HOUR]) {
+      throttled[(t - h.start) / 300_000] = 0.3;
+    }
+    const spiky = { ...h, throttled };
+    const held = at(20, spiky, { direction: 'down', n: 24, us: [0.05] });
+    expect(held).toMatchObject({ action: 'none' });
+    expect(held.explanation.rule).toBe('hold');
+    expect(held.reason).toMatch(/spikes recur/);
+    const off = at(20, spiky, { direction: 'down', n: 24, us: [0.05], over: { headroom: false } });
+    expect(off).toMatchObject({ action: 'scale', target: 12 });
+    // A first spike is let go.
+    throttled.fill(0);
+    throttled[(NOW - DAY + 10 * HOUR - h.start) / 300_000] = 0.3;
+    expect(at(20, spiky, { direction: 'down', n: 24, us: [0.05] })).toMatchObject({
+      action: 'scale',
+      target: 12,
+    });
+  });
+
   it('learns a lower target on a stream that jumps, unless headroom is off', () => {
     // Every hour demand jumps from 2 to 8 shards within one 5-minute period.
     const start = NOW - 8 * DAY;

@@ -2,7 +2,7 @@ import type { Direction } from './alarm-contract.js';
 import { SCALING_OPERATIONS_PER_DAY, type ScalingConfig } from './config.js';
 import { downAffordable, upTarget } from './budget.js';
 import { forecastPeak, recentPeak, type DemandHistory } from './forecast.js';
-import { learnHeadroom } from './headroom.js';
+import { learnHeadroom, spikes } from './headroom.js';
 import { applyLimits } from './limits.js';
 import { summarizeLoad, type LoadSummary, type MinuteLoad } from './load.js';
 
@@ -192,6 +192,15 @@ export function desiredShards(
     return {
       desired: n,
       reason: `${load.throttledRecords} records were throttled in the last ${load.minutes} min; not scaling down`,
+      explanation,
+    };
+  }
+  const spiky = cfg.headroom && history && now !== undefined ? spikes(history, now) : undefined;
+  if (need < n && spiky?.lastSpike !== undefined && spiky.earlierDays > 0) {
+    explanation.rule = 'hold';
+    return {
+      desired: n,
+      reason: `${describe(explanation, input.direction, n)}; a spike was throttled at ${new Date(spiky.lastSpike).toISOString()} and on ${spiky.earlierDays} earlier day(s): spikes recur, capacity kept for 24 hours`,
       explanation,
     };
   }
