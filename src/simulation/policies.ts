@@ -66,7 +66,10 @@ export function oursPolicy(
   const target = `${scaling.targetUtilization}${scaling.headroom ? ' (lowered to 0.4 by the 99th-percentile 5-min growth of the last 8 days)' : ''}`;
   const levers = [
     scaling.forecast
-      ? `while demand is within the forecast (median over the last 7 days of the next ${scaling.forecastMinutes} min's peak, scaled to today's level) it sizes the stream at ${scaling.targetUtilization}`
+      ? `while demand is within the forecast (second highest over the last 7 days of the next ${scaling.forecastMinutes} min's peak, scaled to today's level) it sizes the stream at ${scaling.targetUtilization}; a scale-down lets go of a lookback peak the forecast does not repeat`
+      : undefined,
+    scaling.headroom
+      ? 'a stream with throttled spikes on earlier days and one in the last 24 h keeps its size for the day'
       : undefined,
     scaling.budget && scaling.forecast
       ? "scale-downs that leave too few of the 10 daily calls for the day's forecast peak wait, scale-ups with few calls left go further"
