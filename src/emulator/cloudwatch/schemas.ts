@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AwsError } from '../protocol/errors.js';
+import { valueAt } from '../protocol/validation.js';
 
 const num = z.preprocess(
   (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
@@ -320,15 +321,6 @@ function constraintText(issue: z.core.$ZodIssue): string {
     default:
       return `Member is invalid (${issue.message})`;
   }
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let node = input;
-  for (const p of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[p];
-  }
-  return node;
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

@@ -10,6 +10,7 @@ import {
 } from '../protocol/query.js';
 import type { AwsRequest, AwsResponse, ServiceEndpoint } from '../protocol/types.js';
 import type { MessageAttribute, SqsModel } from './model.js';
+import { valueAt } from '../protocol/validation.js';
 
 const TARGET_PREFIX = 'AmazonSQS.';
 const JSON_TYPE = 'application/x-amz-json-1.0';
@@ -359,13 +360,4 @@ function sqsXml(
     headers: { 'content-type': 'text/xml' },
     body: `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(body)}`,
   };
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let node = input;
-  for (const p of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PropertyKey, unknown>)[p];
-  }
-  return node;
 }
