@@ -68,6 +68,12 @@ export interface EmulatorOptions {
    * figures; `realTime: false` refills on the emulator's clock alone (exact counts in tests).
    */
   apiRateLimits?: boolean | { limits?: readonly RateLimit[]; realTime?: boolean };
+  /**
+   * Real time an oversized request body may keep arriving after its 413 answer before the
+   * connection is cut (5 s). Cutting it with unread data resets it, which loses the answer on a
+   * client too slow to read it first: tests that upload a large body give it longer.
+   */
+  bodyDiscardMs?: number;
   /** Receives every Lambda run's result (returned JSON or error type), for the simulator. */
   onLambdaResult?: LambdaModelOptions['onResult'];
 }
@@ -145,6 +151,7 @@ export class Emulator {
       accountId: opts.accountId,
       now: () => opts.clock.now(),
       faults: this.faults,
+      ...(opts.bodyDiscardMs === undefined ? {} : { discardMs: opts.bodyDiscardMs }),
       rawEndpoints: [this.dynamodb],
       ...(opts.apiRateLimits === false
         ? {}

@@ -24,6 +24,11 @@ export interface EdgeServerOptions {
   now?: () => number;
   /** Test hook: services made to fail (see faults.ts). */
   faults?: FaultInjector;
+  /**
+   * How long an oversized body may keep arriving (discarded) after its 413 answer, in real time;
+   * by default DISCARD_MS.
+   */
+  discardMs?: number;
 }
 
 /** How long an oversized body may keep arriving (discarded) after its 413 answer. */
@@ -92,7 +97,7 @@ export class EdgeServer {
       if (!res.headersSent) res.setHeader('connection', 'close');
       this.send(res, response, requestId);
       req.resume();
-      setTimeout(() => req.destroy(), DISCARD_MS).unref();
+      setTimeout(() => req.destroy(), this.opts.discardMs ?? DISCARD_MS).unref();
     };
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
