@@ -163,9 +163,8 @@ export function desiredShards(
   const forecastCovers = fc?.peak !== undefined && demand <= fc.peak;
   if (forecastCovers) explanation.rule = 'forecast';
   let need = forecastCovers ? sized(fc.peak!, cfg.targetUtilization) : sized(demand, target);
-  // A scale-down looks back hours, since a spiky stream's next spike is as high as its last few,
-  // not as its last hour. A peak of the lookback above what history predicts for the next hours
-  // (an evening peak before the night, a one-off burst) is let go: the stream is sized for the
+  // A peak of the scale-down's lookback above what history predicts for the next hours (an evening
+  // peak before the night, the tail of a one-off burst) is let go: the stream is sized for the
   // forecast, or for the last hour if that is higher.
   if (input.direction === 'down' && !throttled && fc?.peak !== undefined && !forecastCovers) {
     const lastHour = history && now !== undefined ? recentPeak(history, now, HOUR_MS) : undefined;
