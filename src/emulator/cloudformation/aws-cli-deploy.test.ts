@@ -4,7 +4,7 @@
  * CloudFormation.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,69 @@ if (!HAVE_CLI && process.env.CI === 'true') {
   throw new Error(`the AWS CLI v2 is required in CI but ${AWS} does not exist`);
 }
 
+/**
+ * The CLI's CloudFormation waiters poll every 30 s, and a poll right after ExecuteChangeSet finds
+ * the emulator's stack still in progress. botocore reads models from `AWS_DATA_PATH` before its
+ * own: the same waiters (acceptors as in the CLI's model) polling every second keep the flow and
+ * drop the sleep. A CLI that ignored the override would only be slower.
+ */
+function writeWaiters(root: string): void {
+  const stackWaiter = (success: string, failures: string[], extra: object[] = []) => ({
+    delay: 1,
+    maxAttempts: 120,
+    operation: 'DescribeStacks',
+    acceptors: [
+      { argument: 'Stacks[].StackStatus', expected: success, matcher: 'pathAll', state: 'success' },
+      ...extra,
+      ...failures.map((expected) => ({
+        argument: 'Stacks[].StackStatus',
+        expected,
+        matcher: 'pathAny',
+        state: 'failure',
+      })),
+    ],
+  });
+  const validationError = (state: string) => ({
+    expected: 'ValidationError',
+    matcher: 'error',
+    state,
+  });
+  const waiters = {
+    version: 2,
+    waiters: {
+      ChangeSetCreateComplete: {
+        delay: 1,
+        maxAttempts: 120,
+        operation: 'DescribeChangeSet',
+        acceptors: [
+          { argument: 'Status', expected: 'CREATE_COMPLETE', matcher: 'path', state: 'success' },
+          { argument: 'Status', expected: 'FAILED', matcher: 'path', state: 'failure' },
+          validationError('failure'),
+        ],
+      },
+      StackCreateComplete: stackWaiter(
+        'CREATE_COMPLETE',
+        [
+          'CREATE_FAILED',
+          'DELETE_COMPLETE',
+          'DELETE_FAILED',
+          'ROLLBACK_FAILED',
+          'ROLLBACK_COMPLETE',
+        ],
+        [validationError('failure')],
+      ),
+      StackDeleteComplete: stackWaiter(
+        'DELETE_COMPLETE',
+        ['DELETE_FAILED', 'CREATE_FAILED', 'ROLLBACK_FAILED', 'UPDATE_ROLLBACK_FAILED'],
+        [validationError('success')],
+      ),
+    },
+  };
+  const folder = path.join(root, 'cloudformation', '2010-05-15');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'waiters-2.json'), JSON.stringify(waiters));
+}
+
 describe.skipIf(!HAVE_CLI)(
   'AWS CLI v2 against S3, STS and CloudFormation',
   { timeout: 300_000 },
@@ -29,6 +92,7 @@ describe.skipIf(!HAVE_CLI)(
     beforeAll(async () => {
       emulator = await Emulator.start({ port: 0, clock: new ManualClock(Date.UTC(2026, 11, 2)) });
       dir = mkdtempSync(path.join(tmpdir(), 'cli-deploy-'));
+      writeWaiters(path.join(dir, 'models'));
     });
     afterAll(async () => {
       await emulator?.stop();
@@ -48,6 +112,7 @@ describe.skipIf(!HAVE_CLI)(
             AWS_DEFAULT_REGION: 'us-east-1',
             AWS_PAGER: '',
             AWS_EC2_METADATA_DISABLED: 'true',
+            AWS_DATA_PATH: path.join(dir, 'models'),
           },
           timeout: 100_000,
         },
@@ -95,22 +160,27 @@ describe.skipIf(!HAVE_CLI)(
         });
       const file = path.join(dir, 'stack.json');
       writeFileSync(file, template('one'));
-      await aws(['cloudformation', 'deploy', '--stack-name', 'cli-stack', '--template-file', file]);
-      // The update stops at its change set (the CLI's stack waiters poll every 30 s); the stack
-      // operation itself is awaited in the emulator.
+      // `deploy` waits for the stack with its own 30-second polls, and its first poll always finds
+      // the emulator's operation in progress: each step stops at its change set and the test
+      // executes it, waiting with the CLI's waiter (1-second polls, writeWaiters) or the emulator.
+      const plan = async (): Promise<string> => {
+        const out = await aws([
+          'cloudformation',
+          'deploy',
+          '--stack-name',
+          'cli-stack',
+          '--template-file',
+          file,
+          '--no-execute-changeset',
+        ]);
+        const arn = /(arn:aws:cloudformation:\S+:changeSet\/\S+)/.exec(out)?.[1];
+        expect(arn, out).toBeDefined();
+        return arn!;
+      };
+      await aws(['cloudformation', 'execute-change-set', '--change-set-name', await plan()]);
+      await aws(['cloudformation', 'wait', 'stack-create-complete', '--stack-name', 'cli-stack']);
       writeFileSync(file, template('two'));
-      const planned = await aws([
-        'cloudformation',
-        'deploy',
-        '--stack-name',
-        'cli-stack',
-        '--template-file',
-        file,
-        '--no-execute-changeset',
-      ]);
-      const changeSet = /(arn:aws:cloudformation:\S+:changeSet\/\S+)/.exec(planned)?.[1];
-      expect(changeSet, planned).toBeDefined();
-      await aws(['cloudformation', 'execute-change-set', '--change-set-name', changeSet!]);
+      await aws(['cloudformation', 'execute-change-set', '--change-set-name', await plan()]);
       await emulator.stacks.settled();
       const stacks = JSON.parse(
         await aws(['cloudformation', 'describe-stacks', '--stack-name', 'cli-stack']),
