@@ -4,22 +4,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { InvocationResult, InvocationType, LambdaInvoker } from '../contracts.js';
 import { AwsError } from '../protocol/errors.js';
-import {
-  ASYNC_RETRY_DELAYS_MS,
-  deadLetterAttributes,
-  DEFAULT_MAX_EVENT_AGE_S,
-  DEFAULT_MAX_RETRIES,
-  deliver,
-  eventInvokeConfig,
-  invocationRecord,
-  type AsyncEvent,
-  type DestinationTargets,
-  type EventInvokeConfig,
-  type FailureCondition,
-} from './async.js';
+import type { DestinationTargets, EventInvokeConfig } from './async.js';
+import { AsyncQueue } from './async-queue.js';
 import type { EnvironmentSpec, RunOutcome } from './environment.js';
 import { decodeMarker, defaultNodePath, sha256, tailOf, unpackZip } from './code.js';
 import { EnvironmentPool } from './pool.js';
@@ -99,7 +88,7 @@ interface FunctionState {
  */
 export class LambdaModel implements LambdaInvoker {
   private readonly functions = new Map<string, FunctionState>();
-  private readonly retryTimers = new Set<TimerHandle>();
+  private readonly async: AsyncQueue<FunctionState>;
   private readonly workDir: string;
   private readonly ownsWorkDir: boolean;
   private readonly runnerUrl = new URL('./runner.mjs', import.meta.url);
@@ -110,6 +99,13 @@ export class LambdaModel implements LambdaInvoker {
     this.ownsWorkDir = opts.workDir === undefined;
     this.workDir = opts.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'emulator-lambda-'));
     this.nodePath = opts.nodePath ?? defaultNodePath(fileURLToPath(this.runnerUrl));
+    this.async = new AsyncQueue({
+      clock: opts.clock,
+      destinations: opts.destinations ?? {},
+      execute: (fn, requestId, payload, attempt) =>
+        this.execute(fn, requestId, payload, 'Event', attempt),
+      recordLog: (fn, line) => this.recordLog(fn, line),
+    });
   }
 
   get region(): string {
@@ -306,8 +302,7 @@ export class LambdaModel implements LambdaInvoker {
       throw new AwsError('ServiceException', 'The Lambda emulator is shut down', 500);
     const requestId = randomUUID();
     if (type === 'Event') {
-      const event: AsyncEvent = { requestId, payload: body, enqueuedAt: this.opts.clock.now() };
-      void this.opts.clock.track(this.runAsync(fn, event, 0));
+      this.async.enqueue(fn, requestId, body);
       return { statusCode: 202, payload: '', requestId, executedVersion: '$LATEST' };
     }
     const { outcome, logs } = await this.execute(fn, requestId, body, 'RequestResponse', 0);
@@ -342,8 +337,7 @@ export class LambdaModel implements LambdaInvoker {
   /** Terminates every worker, cancels pending retries and removes the unpacked code. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const handle of this.retryTimers) this.opts.clock.clearTimer(handle);
-    this.retryTimers.clear();
+    this.async.dispose();
     const fns = [...this.functions.values()];
     this.functions.clear();
     for (const fn of fns) fn.deleted = true;
@@ -357,99 +351,6 @@ export class LambdaModel implements LambdaInvoker {
     else await Promise.all(fns.map((fn) => fs.rm(fn.codeDir, { recursive: true, force: true })));
   }
 
-  /**
-   * One attempt of an async event, then what Lambda does next: a retry after the schedule's delay
-   * while attempts and the event's age allow, else the on-failure destination and dead-letter
-   * queue; on success, the on-success destination.
-   */
-  private async runAsync(fn: FunctionState, event: AsyncEvent, attempt: number): Promise<void> {
-    if (fn.deleted) return;
-    const maxAgeMs =
-      (fn.eventInvokeConfig?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_S) * 1000;
-    const maxRetries = fn.eventInvokeConfig?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRIES;
-    let outcome: RunOutcome;
-    try {
-      ({ outcome } = await this.execute(fn, event.requestId, event.payload, 'Event', attempt));
-    } catch (err) {
-      // Nobody awaits an async event, and a rejection would surface from the clock's advance():
-      // the only way here is the function being deleted mid-flight, which ends the event.
-      this.recordLog(fn, `Async event ${event.requestId} abandoned: ${String(err)}`);
-      return;
-    }
-    if (fn.deleted || this.disposed) return;
-    if (outcome.ok) {
-      await this.sendRecord(fn, event, 'Success', attempt + 1, outcome);
-      return;
-    }
-    const delay = ASYNC_RETRY_DELAYS_MS[attempt];
-    if (attempt >= maxRetries || delay === undefined) {
-      await this.failEvent(fn, event, 'RetriesExhausted', attempt + 1, outcome);
-      return;
-    }
-    const handle = this.opts.clock.setTimeout(() => {
-      this.retryTimers.delete(handle);
-      // An event older than its maximum age is discarded instead of retried.
-      if (this.opts.clock.now() - event.enqueuedAt > maxAgeMs) {
-        return this.failEvent(fn, event, 'EventAgeExceeded', attempt + 1, outcome);
-      }
-      return this.runAsync(fn, event, attempt + 1);
-    }, delay);
-    this.retryTimers.add(handle);
-  }
-
-  private async failEvent(
-    fn: FunctionState,
-    event: AsyncEvent,
-    condition: FailureCondition,
-    invokeCount: number,
-    outcome: RunOutcome,
-  ): Promise<void> {
-    if (fn.deleted || this.disposed) return;
-    await this.sendRecord(fn, event, condition, invokeCount, outcome);
-    const dlq = fn.config.DeadLetterConfig?.TargetArn;
-    if (dlq) {
-      await this.deliverTo(fn, dlq, event.payload, deadLetterAttributes(event.requestId, outcome));
-    }
-  }
-
-  private async sendRecord(
-    fn: FunctionState,
-    event: AsyncEvent,
-    condition: FailureCondition | 'Success',
-    invokeCount: number,
-    outcome: RunOutcome,
-  ): Promise<void> {
-    const destinations = fn.eventInvokeConfig?.DestinationConfig;
-    const arn =
-      condition === 'Success'
-        ? destinations?.OnSuccess.Destination
-        : destinations?.OnFailure.Destination;
-    if (!arn) return;
-    const record = invocationRecord({
-      event,
-      functionArn: fn.config.FunctionArn,
-      at: this.opts.clock.now(),
-      condition,
-      invokeCount,
-      outcome,
-    });
-    await this.deliverTo(fn, arn, record);
-  }
-
-  private async deliverTo(
-    fn: FunctionState,
-    arn: string,
-    body: string,
-    attributes?: Record<string, { DataType: string; StringValue?: string }>,
-  ): Promise<void> {
-    try {
-      await deliver(this.opts.destinations ?? {}, arn, body, attributes);
-    } catch (err) {
-      // Lambda drops a record it cannot deliver; the function's log says so.
-      this.recordLog(fn, `Failed to deliver the invocation record to ${arn}: ${String(err)}`);
-    }
-  }
-
   /** PutFunctionEventInvokeConfig, or Update (`merge`) which keeps unnamed settings. */
   putEventInvokeConfig(
     nameOrArn: string,
@@ -457,45 +358,19 @@ export class LambdaModel implements LambdaInvoker {
     merge: boolean,
     qualifier?: string,
   ): EventInvokeConfig {
-    const fn = this.find(nameOrArn, qualifier);
-    if (merge && !fn.eventInvokeConfig) throw this.noEventInvokeConfig(fn);
-    const config = eventInvokeConfig({
-      functionArn: fn.config.FunctionArn,
-      input,
-      base: merge ? fn.eventInvokeConfig : undefined,
-      now: this.opts.clock.now(),
-    });
-    fn.eventInvokeConfig = config;
-    return structuredClone(config);
+    return this.async.putConfig(this.find(nameOrArn, qualifier), input, merge);
   }
 
   getEventInvokeConfig(nameOrArn: string, qualifier?: string): EventInvokeConfig {
-    const fn = this.find(nameOrArn, qualifier);
-    if (!fn.eventInvokeConfig) throw this.noEventInvokeConfig(fn);
-    return structuredClone(fn.eventInvokeConfig);
+    return this.async.getConfig(this.find(nameOrArn, qualifier));
   }
 
   listEventInvokeConfigs(nameOrArn: string): { FunctionEventInvokeConfigs: EventInvokeConfig[] } {
-    const fn = this.find(nameOrArn);
-    return {
-      FunctionEventInvokeConfigs: fn.eventInvokeConfig
-        ? [structuredClone(fn.eventInvokeConfig)]
-        : [],
-    };
+    return this.async.listConfigs(this.find(nameOrArn));
   }
 
   deleteEventInvokeConfig(nameOrArn: string, qualifier?: string): void {
-    const fn = this.find(nameOrArn, qualifier);
-    if (!fn.eventInvokeConfig) throw this.noEventInvokeConfig(fn);
-    delete fn.eventInvokeConfig;
-  }
-
-  private noEventInvokeConfig(fn: FunctionState): AwsError {
-    return new AwsError(
-      'ResourceNotFoundException',
-      `The function ${fn.config.FunctionArn}:$LATEST doesn't have an EventInvokeConfig`,
-      404,
-    );
+    this.async.deleteConfig(this.find(nameOrArn, qualifier));
   }
 
   private async execute(
