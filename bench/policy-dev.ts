@@ -29,6 +29,8 @@ const program = new Command()
   .option('--shift-hours <h>', 'synthetic variation: rotate the trace by this many hours', '0')
   .option('--warp <f>', 'synthetic variation: raise demand to this power (burstier > 1)', '1')
   .option('--package-dir <dir>')
+  .option('--events', 'print every scaling of the first policy', false)
+  .option('--bands', 'records lost by how full the stream was (mean demand / capacity)', false)
   .option(
     '--diag',
     'print the throttled minutes of the first policy and the scalings before them',
@@ -46,6 +48,8 @@ const o = program.opts<{
   warp: string;
   packageDir?: string;
   diag: boolean;
+  bands: boolean;
+  events: boolean;
 }>();
 
 function variant(spec: string): PolicyConfig {
@@ -116,6 +120,31 @@ for (const f of files) {
       const last = r.scalingEvents.filter((e) => e.at <= t).at(-1);
       process.stdout.write(
         `${iso(t)} demand ${(demand.bytesPerSecond[i]! / 1048576).toFixed(1)} cap ${r.series.capacityUnits[i]!.toFixed(1)} lost ${Math.round(r.series.throttledRecords[i]!)}; last scaling ${last ? `${iso(last.at)} ${last.from}->${last.to} ${last.reason ?? ''}` : '-'}\n`,
+      );
+    }
+  }
+  if (o.events && runs[0]) {
+    for (const e of runs[0].scalingEvents) {
+      const at = new Date(e.at).toISOString().slice(5, 16);
+      process.stdout.write(`${at} ${e.from}->${e.to} ${e.reason ?? ''}\n`);
+    }
+  }
+  if (o.bands) {
+    // Loss under the scale-up alarm's threshold comes from bursty seconds and hot shards, which the
+    // alarm never sees; loss above it from the time to notice and reshard.
+    const edges = [0.5, 0.75, 1];
+    const label = ['<50%', '50-75%', '75-100%', '>100%'];
+    for (const r of runs) {
+      const lost = [0, 0, 0, 0];
+      for (let i = 0; i < demand.minutes; i++) {
+        const cap = r.series.capacityUnits[i]!;
+        const use = cap > 0 ? demand.bytesPerSecond[i]! / 1048576 / cap : Infinity;
+        const band = edges.findIndex((e) => use < e);
+        lost[band < 0 ? edges.length : band]! += r.series.throttledRecords[i]!;
+      }
+      const total = lost.reduce((a, b) => a + b, 0) || 1;
+      process.stdout.write(
+        `${r.label} lost by fullness: ${lost.map((x, k) => `${label[k]} ${((100 * x) / total).toFixed(0)}%`).join(', ')}\n`,
       );
     }
   }

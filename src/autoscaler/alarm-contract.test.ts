@@ -119,9 +119,14 @@ describe('buildAlarmPair', () => {
       e2: 'FILL(m2,0)',
       e3: 'e1/(1048576*60*shardCount)',
       e4: 'e2/(1000*60*shardCount)',
-      usage: 'MAX([e3,e4])',
+      m3: 'WriteProvisionedThroughputExceeded',
+      e5: 'FILL(m3,0)',
+      e6: 'IF(e5 > 0.001*(e2+e5), 1, 0)',
+      usage: 'MAX([e3,e4,e6])',
     });
     expect(pair.up.Metrics!.filter((q) => q.ReturnData)).toHaveLength(1);
+    // The scale-down alarm watches usage only: throttling holds scale-downs in the policy.
+    expect(pair.down.Metrics!.find((q) => q.Id === 'usage')!.Expression).toBe('MAX([e3,e4])');
     expect(pair.down.ComparisonOperator).toBe('LessThanThreshold');
     expect(pair.down.Metrics!.find((q) => q.Id === 'e3')!.Expression).toBe(
       'e1/(1048576*300*shardCount)',

@@ -149,17 +149,25 @@ export interface AlarmSettings {
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
+  /**
+   * Also breach when more than this share of a period's records were refused by throttling
+   * (`WriteProvisionedThroughputExceeded`), whatever the average usage; absent: usage only.
+   */
+  throttledShare?: number;
 }
 
 /**
  * One minute at 75% is enough to scale up: in the simulations (`bench/simulate.ts --tune`) waiting
- * for a second minute lost a third to a half more records on bursty traffic.
+ * for a second minute lost a third to a half more records on bursty traffic. So is a minute with
+ * more than 0.1% of its records throttled: hot shards and bursty seconds throttle a stream at half
+ * its average capacity, which the usage never shows.
  */
 export const DEFAULT_SCALE_UP_ALARM: AlarmSettings = {
   threshold: 0.75,
   periodSeconds: 60,
   evaluationPeriods: 1,
   datapointsToAlarm: 1,
+  throttledShare: 0.001,
 };
 
 export const DEFAULT_SCALE_DOWN_ALARM: AlarmSettings = {
@@ -193,12 +201,15 @@ export function alarmNames(
 
 /**
  * The usage math both alarms share: the larger of the byte and record utilisation of the stream's
- * write capacity over one period, with missing minutes counted as zero.
+ * write capacity over one period, with missing minutes counted as zero. With `throttledShare`, a
+ * period in which more than that share of the records offered (accepted plus throttled) was
+ * throttled reads as full (1).
  */
 export function usageQueries(
   streamName: string,
   shardCount: number,
   periodSeconds: number,
+  throttledShare?: number,
 ): MetricDataQuery[] {
   const stat = (id: string, metricName: string): MetricDataQuery => ({
     Id: id,
@@ -214,6 +225,24 @@ export function usageQueries(
       Stat: 'Sum',
     },
   });
+  const throttled: MetricDataQuery[] =
+    throttledShare === undefined
+      ? []
+      : [
+          stat('m3', 'WriteProvisionedThroughputExceeded'),
+          {
+            Id: 'e5',
+            Expression: 'FILL(m3,0)',
+            Label: 'ThrottledRecordsFilled',
+            ReturnData: false,
+          },
+          {
+            Id: 'e6',
+            Expression: `IF(e5 > ${throttledShare}*(e2+e5), 1, 0)`,
+            Label: 'ThrottledAboveShare',
+            ReturnData: false,
+          },
+        ];
   return [
     stat('m1', 'IncomingBytes'),
     stat('m2', 'IncomingRecords'),
@@ -237,7 +266,13 @@ export function usageQueries(
       Label: 'IncomingRecordsUsage',
       ReturnData: false,
     },
-    { Id: 'usage', Expression: 'MAX([e3,e4])', Label: 'WriteCapacityUsage', ReturnData: true },
+    ...throttled,
+    {
+      Id: 'usage',
+      Expression: throttled.length > 0 ? 'MAX([e3,e4,e6])' : 'MAX([e3,e4])',
+      Label: 'WriteCapacityUsage',
+      ReturnData: true,
+    },
   ];
 }
 
@@ -249,7 +284,11 @@ export function buildAlarmPair(input: AlarmPairInput): Record<Direction, PutMetr
   return {
     up: {
       AlarmName: names.up,
-      AlarmDescription: `Scale up Kinesis stream ${input.streamName} when write usage reaches ${up.threshold}`,
+      AlarmDescription:
+        `Scale up Kinesis stream ${input.streamName} when write usage reaches ${up.threshold}` +
+        (up.throttledShare === undefined
+          ? ''
+          : ` or more than ${up.throttledShare * 100}% of records are throttled`),
       ActionsEnabled: true,
       AlarmActions: [input.scaleUpTopicArn],
       EvaluationPeriods: up.evaluationPeriods,
@@ -257,7 +296,12 @@ export function buildAlarmPair(input: AlarmPairInput): Record<Direction, PutMetr
       Threshold: up.threshold,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
-      Metrics: usageQueries(input.streamName, input.shardCount, up.periodSeconds),
+      Metrics: usageQueries(
+        input.streamName,
+        input.shardCount,
+        up.periodSeconds,
+        up.throttledShare,
+      ),
     },
     down: {
       AlarmName: names.down,

@@ -60,6 +60,51 @@ describe('decide (policy table)', () => {
     expect(d.reason.length).toBeGreaterThan(10);
   });
 
+  it('answers throttling below the target with one more shard, unless it predates the last scaling', () => {
+    // 8 shards at 30% (the target is 50%) throttled in minutes 1 and 2 of the lookback.
+    const load = minutes(8, [0.3, 0.3, 0.3, 0.3], [0, 2000, 3000, 0]);
+    const at = (lastScalingAt?: number) =>
+      decide({
+        direction: 'up',
+        currentShards: 8,
+        load,
+        config: cfg(),
+        operationsInLast24h: 1,
+        lastScalingAt,
+      });
+    // The usage that throttled is logged with the decision.
+    expect(at(undefined)).toMatchObject({
+      action: 'scale',
+      target: 9,
+      explanation: { throttledAt: 0.3 },
+    });
+    // Scaled in minute 0: minutes 1 and 2 ran at 8 shards and throttled.
+    expect(at(0)).toMatchObject({ action: 'scale', target: 9 });
+    // Scaled in minute 2: only minute 3 ran at 8 shards, and it did not throttle.
+    const held = at(2 * 60_000);
+    expect(held).toMatchObject({ action: 'none', explanation: { rule: 'hold' } });
+    expect(held.explanation.throttledAt).toBeUndefined();
+    expect(held.reason).toMatch(/throttled before the scaling at 1970-01-01T00:02:00.000Z/);
+  });
+
+  it('does not scale down into a usage that throttled in recent decisions', () => {
+    // 8 shards at 20%: 1.6 shards of demand, 4 shards at the 50% target.
+    const down = (throttleOnset?: number) =>
+      decide({
+        direction: 'down',
+        currentShards: 8,
+        load: minutes(8, [0.2, 0.2]),
+        config: cfg(),
+        operationsInLast24h: 1,
+        throttleOnset,
+      });
+    expect(down(undefined)).toMatchObject({ action: 'scale', target: 4 });
+    // It throttled at 40%: sized for 34%, 1.6 / 0.34 = 4.7 -> 5 shards.
+    expect(down(0.4)).toMatchObject({ action: 'scale', target: 5 });
+    // Above the configured target the onset changes nothing.
+    expect(down(0.9)).toMatchObject({ action: 'scale', target: 4 });
+  });
+
   it('uses records when they bind before bytes', () => {
     // 4 shards, 3,000 tiny records/s = 75% of the record limit, 0.3% of the byte limit.
     const load: MinuteLoad[] = [

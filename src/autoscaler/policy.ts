@@ -4,7 +4,7 @@ import { downAffordable, upTarget } from './budget.js';
 import { forecastPeak, recentPeak, type DemandHistory } from './forecast.js';
 import { learnHeadroom, spikes } from './headroom.js';
 import { applyLimits } from './limits.js';
-import { summarizeLoad, type LoadSummary, type MinuteLoad } from './load.js';
+import { summarizeLoad, utilization, type LoadSummary, type MinuteLoad } from './load.js';
 
 /**
  * What the policy knows beyond the alarm's minutes: when it is deciding (the alarm's state-change
@@ -23,6 +23,17 @@ export interface PolicyInput {
   load: readonly MinuteLoad[];
   config: ScalingConfig;
   operationsInLast24h: number;
+  /**
+   * When the stream last changed size (the state change of the scaling log's newest entry). Until
+   * the minute after it, the stream ran at its old size, and what throttled then says nothing
+   * about the current one.
+   */
+  lastScalingAt?: number;
+  /**
+   * The lowest usage at which the stream throttled in the scaling log's recent decisions
+   * (`Explanation.throttledAt`): what its hot shards and bursty seconds leave of the average.
+   */
+  throttleOnset?: number;
   context?: PolicyContext;
 }
 
@@ -48,6 +59,8 @@ export interface Explanation {
   forecastDays?: number;
   /** Shards the predicted peak of the next 24 hours needs (budget lever). */
   dayPeakShards?: number;
+  /** The lowest usage at which the current size throttled within the lookback. */
+  throttledAt?: number;
   /** UpdateShardCount calls used in the last 24 hours, and how many this decision keeps free. */
   callsUsed: number;
   callsReserved?: number;
@@ -101,8 +114,14 @@ function sized(shards: number, target: number): number {
 export function desiredShards(
   input: Pick<
     PolicyInput,
-    'direction' | 'currentShards' | 'config' | 'operationsInLast24h' | 'context'
-  >,
+    | 'direction'
+    | 'currentShards'
+    | 'config'
+    | 'operationsInLast24h'
+    | 'context'
+    | 'lastScalingAt'
+    | 'throttleOnset'
+  > & { load?: readonly MinuteLoad[] },
   load: LoadSummary,
 ): {
   desired: number;
@@ -128,6 +147,13 @@ export function desiredShards(
   }
   const history = input.context?.history;
   const now = input.context?.now;
+  // The usage at which this size throttled (hot shards, bursty seconds), for the log and, with the
+  // scaling log's memory of it, for the scale-down floor below.
+  const throttledAt = cfg.headroom ? throttleOnset(input.load, input.lastScalingAt, n) : undefined;
+  const onset = Math.min(
+    throttledAt ?? Infinity,
+    (cfg.headroom && input.throttleOnset) || Infinity,
+  );
   const headroom =
     cfg.headroom && history
       ? learnHeadroom(history, cfg.targetUtilization)
@@ -147,6 +173,7 @@ export function desiredShards(
     growth: round(headroom.growth),
     callsUsed: used,
   };
+  if (throttledAt !== undefined) explanation.throttledAt = round(throttledAt);
   if (fc?.peak !== undefined) {
     explanation.forecastShards = round(fc.peak);
     explanation.forecastDays = fc.days;
@@ -166,16 +193,35 @@ export function desiredShards(
   // A peak of the scale-down's lookback above what history predicts for the next hours (an evening
   // peak before the night, the tail of a one-off burst) is let go: the stream is sized for the
   // forecast, or for the last hour if that is higher.
+  let expected = demand;
   if (input.direction === 'down' && !throttled && fc?.peak !== undefined && !forecastCovers) {
     const lastHour = history && now !== undefined ? recentPeak(history, now, HOUR_MS) : undefined;
-    const expected = Math.max(fc.peak, lastHour ?? 0);
+    expected = Math.max(fc.peak, lastHour ?? 0);
     if (expected < demand) {
       need = sized(expected, cfg.targetUtilization);
       explanation.rule = 'forecast';
     }
   }
+  // A scale-down never goes where the lookback's peak, unless it was a spike well above what is
+  // expected, would come within 85% of a usage that throttled: a forecast of 5-minute averages
+  // under-states the minutes that throttle, and a stream scaled down into a size that throttled
+  // scales up again on the throttling and spends the day's calls on round trips.
+  if (input.direction === 'down' && Number.isFinite(onset) && demand <= SPIKE_RATIO * expected) {
+    need = Math.max(need, sized(demand, Math.max(MIN_ONSET_TARGET, ONSET_MARGIN * onset)));
+  }
 
   if (input.direction === 'up') {
+    // The alarm also fires on throttling alone. Throttling the current size fits at the target
+    // (hot shards, bursty seconds) is worth one more shard; throttling from before the last
+    // scaling took effect is the old size's, and scaling again for it spends a call for nothing.
+    if (throttled && need <= n && !throttledSince(input.load, input.lastScalingAt)) {
+      explanation.rule = 'hold';
+      return {
+        desired: n,
+        reason: `${describe(explanation, input.direction, n)}; the records were throttled before the scaling at ${new Date(input.lastScalingAt!).toISOString()} took effect`,
+        explanation,
+      };
+    }
     let desired = Math.max(n + 1, need);
     if (explanation.dayPeakShards !== undefined) {
       const stretched = upTarget({ used, peakShards: explanation.dayPeakShards }, n, desired);
@@ -226,6 +272,41 @@ export function desiredShards(
     }
   }
   return { desired, reason: describe(explanation, input.direction, n), explanation };
+}
+
+const MINUTE_MS = 60_000;
+/** Kept this far below the usage that throttled: the growth an alarm period and a resharding take. */
+export const ONSET_MARGIN = 0.85;
+/** A lookback peak this far above the forecast is a spike the let-go rule may let go. */
+const SPIKE_RATIO = 1.25;
+/** A single hot key can throttle a stream at any usage; below this, more shards do not help. */
+const MIN_ONSET_TARGET = 0.25;
+/** A minute throttled when this share of its records was refused (the scale-up alarm's share). */
+const ONSET_SHARE = 0.001;
+
+/**
+ * The lowest usage of a minute in which the current size throttled: minutes before the last
+ * scaling's own minute ran at the old size and are not counted.
+ */
+function throttleOnset(
+  load: readonly MinuteLoad[] | undefined,
+  lastScalingAt: number | undefined,
+  n: number,
+): number | undefined {
+  let onset: number | undefined;
+  for (const m of load ?? []) {
+    if (lastScalingAt !== undefined && m.timestamp < lastScalingAt + MINUTE_MS) continue;
+    if (m.throttledRecords < Math.max(1, ONSET_SHARE * (m.records + m.throttledRecords))) continue;
+    const u = utilization(m.bytes, m.records, n);
+    onset = Math.min(onset ?? u, u);
+  }
+  return onset;
+}
+
+/** Whether a minute that began after the last scaling's own minute throttled (or no scaling known). */
+function throttledSince(load: readonly MinuteLoad[] | undefined, at: number | undefined): boolean {
+  if (at === undefined || load === undefined) return true;
+  return load.some((m) => m.timestamp >= at + MINUTE_MS && m.throttledRecords >= 1);
 }
 
 /** One readable line: the rule, then the figures it weighed. */

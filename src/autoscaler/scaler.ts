@@ -33,6 +33,7 @@ import {
   DAY_MS,
   isPending,
   operationsInLastDay,
+  throttleOnsetOf,
   scalingType,
   type ScalingLog,
   type ScalingLogEntry,
@@ -249,7 +250,11 @@ async function decideAndAct(
     return { ...withStream, outcome: 'no-change', shardCount: n, detail };
   }
 
-  const decision = await decideScaling(ctx, operations);
+  const lastScalingAt = last ? Date.parse(last.scaling_datetime) : undefined;
+  const decision = await decideScaling(ctx, operations, {
+    lastScalingAt,
+    throttleOnset: throttleOnsetOf(history, live.stateTime),
+  });
   if (decision.action === 'none') return refuse(ctx, decision);
   return scale(ctx, decision);
 }
@@ -365,7 +370,11 @@ function alarmOptions(ctx: ScalingContext) {
   return { minShards: ctx.config.minShards, topics: ctx.deps.topics ?? {} };
 }
 
-async function decideScaling(ctx: ScalingContext, operations: number): Promise<Decision> {
+async function decideScaling(
+  ctx: ScalingContext,
+  operations: number,
+  log: { lastScalingAt: number | undefined; throttleOnset: number | undefined },
+): Promise<Decision> {
   const { entry, config, n } = ctx;
   const lookback = entry === 'up' ? config.scaleUpLookbackMinutes : config.scaleDownLookbackMinutes;
   const load = await fetchLoad(
@@ -380,6 +389,7 @@ async function decideScaling(ctx: ScalingContext, operations: number): Promise<D
     load,
     config,
     operationsInLast24h: operations,
+    ...log,
     context: await policyContext(
       ctx.deps.cloudwatch,
       ctx.live.contract.streamName,

@@ -65,6 +65,26 @@ export function operationsInLastDay(entries: readonly ScalingLogEntry[], at: num
   }).length;
 }
 
+/** How long a usage that throttled is remembered: a week covers the days a stream repeats. */
+const THROTTLE_MEMORY_MS = 7 * DAY_MS;
+
+/**
+ * The lowest usage at which the stream throttled in the log's recent decisions (their
+ * `explanation.throttledAt`, from the last week of the entries `recent` returns).
+ */
+export function throttleOnsetOf(
+  entries: readonly ScalingLogEntry[],
+  at: number,
+): number | undefined {
+  let onset: number | undefined;
+  for (const e of entries) {
+    const u = e.explanation?.throttledAt;
+    if (u === undefined || Date.parse(e.scaling_datetime) < at - THROTTLE_MEMORY_MS) continue;
+    onset = Math.min(onset ?? u, u);
+  }
+  return onset;
+}
+
 const isConditionFailure = (err: unknown) => isErrorNamed(err, 'ConditionalCheckFailedException');
 
 /**

@@ -64,7 +64,8 @@ describe('one policy through the whole loop', () => {
       to: e.to,
     }));
     // The step arrives at minute 60; one 1-minute period at >= 75%, evaluated a minute late, and
-    // the first steps are bound by Kinesis's 2x rule while throttled demand is added back. The third
+    // the first steps are bound by Kinesis's 2x rule while throttled demand is added back. Each
+    // follows the last as soon as it is done: the re-armed alarm sees the minute it throttled. The third
     // step sizes 6 MiB/s for the 45% target (a few hours of history: no learned headroom, no
     // forecast): 14 shards.
     // The drop comes at minute 150; the scale-down alarm needs 12 five-minute periods below 25%
@@ -72,8 +73,8 @@ describe('one policy through the whole loop', () => {
     // each step is bound by the half rule, and 1 MiB/s on 4 shards is not below 25%.
     expect(events).toEqual([
       { minute: 62, from: 2, to: 4 },
-      { minute: 66, from: 4, to: 8 },
-      { minute: 70, from: 8, to: 14 },
+      { minute: 64, from: 4, to: 8 },
+      { minute: 66, from: 8, to: 14 },
       { minute: 215, from: 14, to: 7 },
       { minute: 217, from: 7, to: 4 },
     ]);

@@ -71,6 +71,9 @@ export function oursPolicy(
     scaling.headroom
       ? 'a stream with throttled spikes on earlier days and one in the last 24 h keeps its size for the day'
       : undefined,
+    scaling.headroom
+      ? 'a stream that throttled at usage u (last week of the scaling log) is sized for at most 0.85 u, and a scale-down keeps a non-spike lookback peak under it'
+      : undefined,
     scaling.budget && scaling.forecast
       ? "scale-downs that leave too few of the 10 daily calls for the day's forecast peak wait, scale-ups with few calls left go further"
       : undefined,
@@ -82,7 +85,7 @@ export function oursPolicy(
     scaleUp,
     scaleDown,
     description:
-      `up: usage >= ${scaleUp.threshold} for ${scaleUp.datapointsToAlarm} of ${scaleUp.evaluationPeriods} x ${scaleUp.periodSeconds / 60} min, ` +
+      `up: usage >= ${scaleUp.threshold}${scaleUp.throttledShare === undefined ? '' : ` or > ${scaleUp.throttledShare * 100}% of records throttled`} for ${scaleUp.datapointsToAlarm} of ${scaleUp.evaluationPeriods} x ${scaleUp.periodSeconds / 60} min, ` +
       `to ceil(n x peak over ${scaling.scaleUpLookbackMinutes} min / ${target}) (throttled records added back to demand); ` +
       `down: usage < ${scaleDown.threshold} for ${scaleDown.datapointsToAlarm} of ${scaleDown.evaluationPeriods} x ${scaleDown.periodSeconds / 60} min, ` +
       `to ceil(n x peak over ${scaling.scaleDownLookbackMinutes} min / target), by at least 25%` +
@@ -100,7 +103,14 @@ export function seedPolicy(): PolicyConfig {
     policy: 'seed',
     runtime: 'seed',
     tags: tagsOf({ policy: 'seed', scaleDownLookbackMinutes: 1440 }),
-    scaleUp: { threshold: 0.75, periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 },
+    // The seed's alarms watch usage only.
+    scaleUp: {
+      threshold: 0.75,
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      throttledShare: undefined,
+    },
     scaleDown: {
       threshold: 0.25,
       periodSeconds: 300,

@@ -38,7 +38,17 @@ function fillMode(node: jsep.Expression): 'REPEAT' | 'LINEAR' | undefined {
   const name = (node as jsep.Identifier).name.toUpperCase();
   return FILL_MODES.has(name) ? (name as 'REPEAT' | 'LINEAR') : undefined;
 }
-const OPERATORS = new Set(['+', '-', '*', '/']);
+const OPERATORS = new Set(['+', '-', '*', '/', '^']);
+/** Comparisons and logic give 1 (true) or 0 (false) per datapoint, as IF's conditions. */
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
+// CloudWatch spells logic both ways: AND / &&, OR / ||, NOT / !. Ids start with a lower-case
+// letter, so the upper-case words cannot collide with one.
+jsep.addBinaryOp('AND', 2);
+jsep.addBinaryOp('OR', 1);
+jsep.addUnaryOp('NOT');
+// ^ is exponentiation (jsep reads it as a bitwise XOR below comparisons).
+jsep.addBinaryOp('^', 11, true);
+const LOGICAL: Record<string, '&&' | '||'> = { '&&': '&&', AND: '&&', '||': '||', OR: '||' };
 
 const invalid = (message: string) => new AwsError('ValidationError', message);
 
@@ -170,14 +180,16 @@ export class MetricMath {
       }
       case 'BinaryExpression': {
         const b = node as jsep.BinaryExpression;
-        if (!OPERATORS.has(b.operator)) throw fail(`unsupported operator '${b.operator}'`);
+        if (!OPERATORS.has(b.operator) && !COMPARISONS.has(b.operator) && !LOGICAL[b.operator]) {
+          throw fail(`unsupported operator '${b.operator}'`);
+        }
         this.check(b.left, q, refs);
         this.check(b.right, q, refs);
         return;
       }
       case 'UnaryExpression': {
         const u = node as jsep.UnaryExpression;
-        if (u.operator !== '-' && u.operator !== '+') {
+        if (!['-', '+', '!', 'NOT'].includes(u.operator)) {
           throw fail(`unsupported operator '${u.operator}'`);
         }
         this.check(u.argument, q, refs);
@@ -213,6 +225,13 @@ export class MetricMath {
         if (UNARY_FUNCTIONS.has(name)) {
           if (args.length !== 1) throw fail(`${name} takes one argument`);
           this.check(args[0]!, q, refs);
+          return;
+        }
+        if (name === 'IF') {
+          if (args.length !== 2 && args.length !== 3) {
+            throw fail('IF takes two or three arguments: IF(condition, trueValue[, falseValue])');
+          }
+          for (const a of args) this.check(a, q, refs);
           return;
         }
         throw fail(`unsupported function ${(c.callee as jsep.Identifier).name}`);
@@ -251,15 +270,13 @@ export class MetricMath {
       case 'UnaryExpression': {
         const u = node as jsep.UnaryExpression;
         const v = this.evalNode(u.argument, ctx);
-        return u.operator === '-' ? mapValue(v, (x) => -x) : v;
+        if (u.operator === '-') return mapValue(v, (x) => -x);
+        return u.operator === '+' ? v : mapValue(v, (x) => (x === 0 ? 1 : 0));
       }
       case 'BinaryExpression': {
         const b = node as jsep.BinaryExpression;
-        return combine(
-          this.evalNode(b.left, ctx),
-          this.evalNode(b.right, ctx),
-          ARITHMETIC[b.operator]!,
-        );
+        const op = ARITHMETIC[LOGICAL[b.operator] ?? b.operator]!;
+        return combine(this.evalNode(b.left, ctx), this.evalNode(b.right, ctx), op);
       }
       case 'CallExpression': {
         const c = node as jsep.CallExpression;
@@ -280,6 +297,10 @@ export class MetricMath {
           const v = this.evalNode(arg, ctx);
           if (v.kind === 'series') return { kind: 'scalar', value: reduce([...v.points.values()]) };
           return v;
+        }
+        if (name === 'IF') {
+          const [cond, yes, no] = args.map((a) => this.evalNode(a, ctx));
+          return choose(cond!, yes!, no);
         }
         const fn = name === 'ABS' ? Math.abs : name === 'CEIL' ? Math.ceil : Math.floor;
         return mapValue(this.evalNode(args[0]!, ctx), fn);
@@ -325,7 +346,39 @@ const ARITHMETIC: Record<string, (a: number, b: number) => number> = {
   '-': (a, b) => a - b,
   '*': (a, b) => a * b,
   '/': (a, b) => a / b,
+  '^': (a, b) => a ** b,
+  '==': (a, b) => Number(a === b),
+  '!=': (a, b) => Number(a !== b),
+  '<': (a, b) => Number(a < b),
+  '>': (a, b) => Number(a > b),
+  '<=': (a, b) => Number(a <= b),
+  '>=': (a, b) => Number(a >= b),
+  '&&': (a, b) => Number(a !== 0 && b !== 0),
+  '||': (a, b) => Number(a !== 0 || b !== 0),
 };
+
+/**
+ * IF(condition, trueValue[, falseValue]), datapoint by datapoint: a non-zero condition takes the
+ * true value at that timestamp, zero the false value; without a false value, or where the chosen
+ * side has no datapoint, the result has none.
+ */
+function choose(cond: MathValue, yes: MathValue, no: MathValue | undefined): MathValue {
+  if (cond.kind === 'array' || yes.kind === 'array' || no?.kind === 'array') {
+    throw invalid('IF of an array is not supported');
+  }
+  const at = (v: MathValue | undefined, t: number): number | undefined =>
+    v === undefined ? undefined : v.kind === 'scalar' ? v.value : (v as SeriesValue).points.get(t);
+  if (cond.kind === 'scalar') {
+    return cond.value !== 0 ? yes : (no ?? { kind: 'scalar', value: NaN });
+  }
+  const points = new Map<number, number>();
+  for (const [t, c] of cond.points) {
+    const v = at(c !== 0 ? yes : no, t);
+    if (v !== undefined && Number.isFinite(v)) points.set(t, v);
+  }
+  return { kind: 'series', points };
+}
+type SeriesValue = Extract<MathValue, { kind: 'series' }>;
 
 /** Reducers return NaN for "no value", which series operations then drop. */
 const REDUCERS: Record<string, (values: number[]) => number> = {

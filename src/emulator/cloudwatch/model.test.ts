@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import type { NotificationPublisher } from '../contracts.js';
+import { buildAlarmPair } from '../../autoscaler/alarm-contract.js';
 import { AwsError } from '../protocol/errors.js';
 import { buildAlarmNotification, formatJavaDouble, type AlarmSnapshot } from './alarm-message.js';
 import { CloudWatchModel } from './model.js';
@@ -325,6 +326,75 @@ describe('metric math', () => {
     ]);
   });
 
+  it('compares, combines conditions and chooses with IF, per datapoint', () => {
+    const { model } = setup();
+    kinesis(model, 'IncomingRecords', 0, 10);
+    kinesis(model, 'IncomingRecords', 1, 50);
+    kinesis(model, 'IncomingRecords', 2, 90);
+    kinesis(model, 'WriteProvisionedThroughputExceeded', 1, 3);
+    kinesis(model, 'WriteProvisionedThroughputExceeded', 2, 0);
+    const out = model.getMetricData({
+      MetricDataQueries: [
+        stat('m', 'IncomingRecords'),
+        stat('t', 'WriteProvisionedThroughputExceeded'),
+        expr('gt', 'm > 40', true),
+        expr('band', 'm >= 50 AND m <= 50 || m == 10', true),
+        expr('not', 'NOT (m != 90) + !0', true),
+        expr('hot', 'IF(FILL(t, 0) > 0.01 * m, 1, m / 100)', true),
+        expr('only', 'IF(m < 60, m)', true),
+        expr('const', 'IF(1 OR 0, 5, m)', true),
+        expr('pow', '2 ^ 3 ^ 2 * m / 1e5 - 2 * 3 ^ 2', true),
+      ],
+      ...range(0, 3),
+      ScanBy: 'TimestampAscending',
+    });
+    const values = Object.fromEntries(out.MetricDataResults.map((r) => [r.Id, r.Values]));
+    expect(values.gt).toEqual([0, 1, 1]);
+    expect(values.band).toEqual([1, 1, 0]);
+    expect(values.not).toEqual([1, 1, 2]);
+    // Minute 1 throttled 3 of 50 records (more than 1%); minute 2 reported zero throttling.
+    expect(values.hot).toEqual([0.1, 1, 0.9]);
+    expect(values.only).toEqual([10, 50]);
+    expect(values.const).toEqual([5, 5, 5]);
+    // ^ is exponentiation, binds tighter than * and groups from the right.
+    expect(values.pow).toEqual([512 * 10, 512 * 50, 512 * 90].map((x) => x / 1e5 - 18));
+    expectAwsError(
+      () =>
+        model.getMetricData({
+          MetricDataQueries: [stat('m', 'IncomingRecords'), expr('e', 'IF(m)', true)],
+          ...range(0, 3),
+        }),
+      'ValidationError',
+      /IF takes two or three arguments/,
+    );
+  });
+
+  it("fires the autoscaler's scale-up alarm on throttling at half the stream's capacity", async () => {
+    const { model, clock } = setup();
+    const alarms = buildAlarmPair({
+      streamName: STREAM,
+      shardCount: 2,
+      scaleUpTopicArn: TOPIC,
+      scaleDownTopicArn: TOPIC,
+    });
+    model.putMetricAlarm(parseRequest(putMetricAlarmSchema, alarms.up));
+    const name = alarms.up.AlarmName!;
+    const minute = (m: number, throttled: number) => {
+      // Half of two shards' record capacity accepted, `throttled` records refused on a hot shard.
+      kinesis(model, 'IncomingRecords', m, 0.5 * 2 * 1000 * 60);
+      kinesis(model, 'IncomingBytes', m, 0.5 * 2 * 1000 * 60 * 100);
+      kinesis(model, 'WriteProvisionedThroughputExceeded', m, throttled);
+    };
+    minute(0, 0);
+    minute(1, 30); // 0.05% of the records offered: below the 0.1% share
+    minute(2, 300); // 0.5%
+    // Each minute is evaluated once the next has ended (the evaluation delay).
+    await clock.advanceTo(T0 + 3 * MIN + 1);
+    expect(model.describeAlarms({ AlarmNames: [name] }).MetricAlarms[0]!.StateValue).toBe('OK');
+    await clock.advanceTo(T0 + 4 * MIN + 1);
+    expect(model.describeAlarms({ AlarmNames: [name] }).MetricAlarms[0]!.StateValue).toBe('ALARM');
+  });
+
   it('pages with MaxDatapoints and NextToken, newest first by default', () => {
     const { model } = setup();
     for (let i = 0; i < 5; i++) kinesis(model, 'IncomingRecords', i, i);
@@ -370,8 +440,8 @@ describe('metric math', () => {
       'ValidationError',
       /unsupported function RATE/,
     );
-    expectAwsError(run(m, expr('e', 'm ^ 2', true)), 'ValidationError', /operator '\^'/);
-    expectAwsError(run(m, expr('e', 'm > 2', true)), 'ValidationError', /operator '>'/);
+    expectAwsError(run(m, expr('e', 'm % 2', true)), 'ValidationError', /operator '%'/);
+    expectAwsError(run(m, expr('e', 'm & 2', true)), 'ValidationError', /operator '&'/);
     expectAwsError(run(m, expr('e', 'nope * 2', true)), 'ValidationError', /unknown .* 'nope'/);
     expectAwsError(run(m, expr('e', 'm * (', true)), 'ValidationError', /syntax error/);
     expectAwsError(
