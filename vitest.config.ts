@@ -11,8 +11,8 @@ export default defineConfig({
     // Hang guards only, never verdicts: on a 2-core machine shared with other jobs, Lambda workers,
     // `sls package` and the AWS CLI take many times longer than when idle. What a test asserts is
     // measured on the emulator's ManualClock or waited for as a condition.
-    testTimeout: 600_000,
-    hookTimeout: 600_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     // One file per core: the suite is CPU-bound now that virtual time skips the Lambdas' waits.
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -83,8 +83,10 @@ export class EdgeServer {
     const maxBytes = this.opts.maxBodyBytes ?? limit.bytes;
     const tooLarge = (size: number) => {
       // Answer at once and discard the rest unread: buffering and parsing a huge body is what
-      // used to stall the emulator for every other client. Resetting the connection instead would
-      // lose the answer, so the client gets a little time to stop sending before it is cut off.
+      // used to stall the emulator for every other client. The connection stays open while the
+      // rest arrives: with `Connection: close` Node destroys the socket as soon as the answer is
+      // written, and the client, still sending, reads a reset instead of the 413. A client that
+      // keeps sending past the discard time is cut off.
       const err =
         this.opts.maxBodyBytes === undefined
           ? limit.error(size)
@@ -94,7 +96,6 @@ export class EdgeServer {
               413,
             );
       const response = this.errorFor(this.toAwsRequest(req, Buffer.alloc(0), requestId), err);
-      if (!res.headersSent) res.setHeader('connection', 'close');
       this.send(res, response, requestId);
       req.resume();
       setTimeout(() => req.destroy(), this.opts.discardMs ?? DISCARD_MS).unref();

@@ -143,7 +143,10 @@ describe('the seed on a refusal', () => {
     });
     await traffic(2);
     const runs = t.lambda.history('seed-kinesis-scaler');
-    expect(runs.slice(0, 2).map((r) => [r.attempt, r.status])).toEqual([
+    expect(
+      runs.slice(0, 2).map((r) => [r.attempt, r.status]),
+      t.lambda.recentLogs('seed-kinesis-scaler').join('\n'),
+    ).toEqual([
       [0, 'error'],
       [1, 'success'],
     ]);
