@@ -39,6 +39,27 @@ describe('formatScalingLogEntry', () => {
     expect(line).not.toContain('\n');
   });
 
+  it('shows the throttle onset and the spike a scale-down kept capacity for', () => {
+    const line = formatScalingLogEntry({
+      ...row,
+      scaling_type: 'SCALE_DOWN',
+      shard_count: 40,
+      target_shard_count: 38,
+      explanation: {
+        rule: 'hold',
+        demandShards: 6,
+        target: 0.45,
+        growth: 1,
+        throttledAt: 0.624,
+        spikeShards: 30,
+        callsUsed: 5,
+      },
+    });
+    expect(line).toBe(
+      '2026-12-02T08:30:00.000Z  SCALE_DOWN    40 -> 38    hold      demand 6.0 shards, target 45%, throttled at 62%, spike today 30 shards, calls 5/10',
+    );
+  });
+
   it('falls back to the reason on rows written before rules were logged', () => {
     expect(formatScalingLogEntry(row)).toBe(
       '2026-12-02T08:30:00.000Z  SCALE_UP       4 -> 8     peak usage 80.0% of 4 shards over 5 min, sized for 50.0%: 4 -> 7 shards',
