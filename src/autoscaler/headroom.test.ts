@@ -54,16 +54,4 @@ describe('spikes (table)', () => {
     expect(s.lastSpike).toBe(last);
     expect(s.earlierDays).toBe(earlier);
   });
-  it("reports the largest demand of today's spikes, not of earlier days'", () => {
-    const h = throttledAt([NOW - 2 * DAY, NOW - 3 * 3600_000, NOW - 3600_000]);
-    const shards = [...h.shards];
-    shards[(NOW - 2 * DAY) / P] = 40;
-    shards[(NOW - 3 * 3600_000) / P] = 9;
-    shards[(NOW - 3600_000) / P] = 6;
-    expect(spikes({ ...h, shards }, NOW)).toEqual({
-      lastSpike: NOW - 3600_000,
-      peakShards: 9,
-      earlierDays: 1,
-    });
-  });
 });

@@ -68,8 +68,6 @@ const DAY_MS = 86_400_000;
 export interface Spikes {
   /** Start of the last spike period within the 24 hours before `now`, if any. */
   lastSpike?: number;
-  /** The highest demand (shards) of a spike period within the 24 hours before `now`. */
-  peakShards?: number;
   /** Earlier days (24-hour spans before the last 24 hours) that had a spike. */
   earlierDays: number;
 }
@@ -82,18 +80,15 @@ export interface Spikes {
 export function spikes(h: DemandHistory, now: number): Spikes {
   const days = new Set<number>();
   let lastSpike: number | undefined;
-  let peakShards = 0;
   const throttled = h.throttled ?? [];
   for (let i = 0; i < throttled.length; i++) {
     if (throttled[i]! < SPIKE_THROTTLED_SHARE) continue;
     const t = h.start + i * h.periodMs;
     const day = Math.floor((now - t) / DAY_MS);
-    if (day === 0) {
-      lastSpike = t;
-      peakShards = Math.max(peakShards, h.shards[i] ?? 0);
-    } else if (day > 0) days.add(day);
+    if (day === 0) lastSpike = t;
+    else if (day > 0) days.add(day);
   }
   return lastSpike === undefined
     ? { earlierDays: days.size }
-    : { lastSpike, peakShards, earlierDays: days.size };
+    : { lastSpike, earlierDays: days.size };
 }

@@ -61,8 +61,6 @@ export interface Explanation {
   dayPeakShards?: number;
   /** The lowest usage at which the current size throttled within the lookback. */
   throttledAt?: number;
-  /** Today's largest throttled spike (shards), when recurring spikes bound a scale-down. */
-  spikeShards?: number;
   /** UpdateShardCount calls used in the last 24 hours, and how many this decision keeps free. */
   callsUsed: number;
   callsReserved?: number;
@@ -243,24 +241,15 @@ export function desiredShards(
     };
   }
   const spiky = cfg.headroom && history && now !== undefined ? spikes(history, now) : undefined;
-  // Spikes that recur come back within the day: the stream keeps enough shards to take today's
-  // largest at 80% use, so a repeat throttles at most its bursty seconds, instead of every minute
-  // of a doubling sequence from the trough. Keeping the whole size (as before) cost a third more
-  // on Twitter for no fewer lost records; 100% and 60% both lost more (README, levers).
-  const recurring = spiky?.lastSpike !== undefined && spiky.earlierDays > 0 ? spiky : undefined;
-  const spikeFloor = recurring ? sized(recurring.peakShards ?? 0, SPIKE_HOLD_UTILIZATION) : 0;
-  if (recurring && need < n && spikeFloor > need) {
-    explanation.spikeShards = round(recurring.peakShards ?? 0);
+  if (need < n && spiky?.lastSpike !== undefined && spiky.earlierDays > 0) {
     explanation.rule = 'hold';
-    if (spikeFloor >= n) {
-      return {
-        desired: n,
-        reason: `${describe(explanation, input.direction, n)}; a spike was throttled at ${new Date(recurring.lastSpike!).toISOString()} and on ${recurring.earlierDays} earlier day(s): spikes recur, capacity for today's largest kept for 24 hours`,
-        explanation,
-      };
-    }
+    return {
+      desired: n,
+      reason: `${describe(explanation, input.direction, n)}; a spike was throttled at ${new Date(spiky.lastSpike).toISOString()} and on ${spiky.earlierDays} earlier day(s): spikes recur, capacity kept for 24 hours`,
+      explanation,
+    };
   }
-  let desired = Math.max(need, spikeFloor);
+  let desired = need;
   if (desired < n && desired > Math.floor(n * (1 - MIN_SCALE_DOWN_STEP))) {
     explanation.rule = 'hold';
     return {
@@ -288,8 +277,6 @@ export function desiredShards(
 const MINUTE_MS = 60_000;
 /** Kept this far below the usage that throttled: the growth an alarm period and a resharding take. */
 export const ONSET_MARGIN = 0.85;
-/** After recurring spikes, a stream keeps enough shards to take the day's largest at this usage. */
-const SPIKE_HOLD_UTILIZATION = 0.8;
 /** A lookback peak this far above the forecast is a spike the let-go rule may let go. */
 const SPIKE_RATIO = 1.25;
 /** A single hot key can throttle a stream at any usage; below this, more shards do not help. */
@@ -334,7 +321,6 @@ function describe(e: Explanation, direction: Direction, n: number): string {
     `sized for ${pct(e.target)}${e.growth > 1 ? ` (5-min growth x${e.growth.toFixed(2)})` : ''}`,
   );
   if (e.dayPeakShards !== undefined) parts.push(`day's peak needs ${e.dayPeakShards}`);
-  if (e.spikeShards !== undefined) parts.push(`today's spike ${e.spikeShards} shards`);
   parts.push(`${e.callsUsed}/${SCALING_OPERATIONS_PER_DAY} calls used`);
   return parts.join(', ');
 }

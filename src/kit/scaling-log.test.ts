@@ -39,24 +39,20 @@ describe('formatScalingLogEntry', () => {
     expect(line).not.toContain('\n');
   });
 
-  it('shows the throttle onset and the spike a scale-down kept capacity for', () => {
+  it('shows the usage at which the stream throttled', () => {
     const line = formatScalingLogEntry({
       ...row,
-      scaling_type: 'SCALE_DOWN',
-      shard_count: 40,
-      target_shard_count: 38,
       explanation: {
-        rule: 'hold',
-        demandShards: 6,
+        rule: 'throttled',
+        demandShards: 4.4,
         target: 0.45,
         growth: 1,
         throttledAt: 0.624,
-        spikeShards: 30,
         callsUsed: 5,
       },
     });
     expect(line).toBe(
-      '2026-12-02T08:30:00.000Z  SCALE_DOWN    40 -> 38    hold      demand 6.0 shards, target 45%, throttled at 62%, spike today 30 shards, calls 5/10',
+      '2026-12-02T08:30:00.000Z  SCALE_UP       4 -> 8     throttled demand 4.4 shards, target 45%, throttled at 62%, calls 5/10',
     );
   });
 

@@ -49,7 +49,6 @@ export function formatScalingLogEntry(e: ScalingLogEntry): string {
   );
   if (x.dayPeakShards !== undefined) parts.push(`day peak needs ${x.dayPeakShards}`);
   if (x.throttledAt !== undefined) parts.push(`throttled at ${Math.round(x.throttledAt * 100)}%`);
-  if (x.spikeShards !== undefined) parts.push(`spike today ${fmt(x.spikeShards)} shards`);
   parts.push(
     `calls ${x.callsUsed}/${SCALING_OPERATIONS_PER_DAY}${x.callsReserved !== undefined ? `, ${x.callsReserved} kept` : ''}`,
   );

@@ -69,7 +69,7 @@ export function oursPolicy(
       ? `while demand is within the forecast (second highest over the last 7 days of the next ${scaling.forecastMinutes} min's peak, scaled to today's level) it sizes the stream at ${scaling.targetUtilization}; a scale-down lets go of a lookback peak the forecast does not repeat`
       : undefined,
     scaling.headroom
-      ? 'a stream with throttled spikes on earlier days and one in the last 24 h keeps for the day enough shards to take the largest spike of the last 24 h at 80% use'
+      ? 'a stream with throttled spikes on earlier days and one in the last 24 h keeps its size for the day'
       : undefined,
     scaling.headroom
       ? 'a stream that throttled at usage u (last week of the scaling log) is sized for at most 0.85 u, and a scale-down keeps a non-spike lookback peak under it'
