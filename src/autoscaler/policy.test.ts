@@ -231,6 +231,7 @@ describe('ours with history (levers)', () => {
       us: number[];
       ops?: number;
       over?: Partial<ScalingConfig>;
+      onset?: number;
     },
   ) {
     const now = NOW - DAY + hour * HOUR;
@@ -242,6 +243,7 @@ describe('ours with history (levers)', () => {
       config: cfg(args.over),
       operationsInLast24h: args.ops ?? 0,
       context: { now, history: seen },
+      throttleOnset: args.onset,
     });
   }
   const day = office(12, 2);
@@ -265,6 +267,18 @@ describe('ours with history (levers)', () => {
     expect(d.explanation.rule).toBe(rule);
     expect(d.action).toBe(action);
     if (d.action === 'scale') expect(d.target).toBe(target);
+  });
+
+  it('lets go of a spike above the forecast even where the stream throttled before', () => {
+    // 12 shards of demand at 18:00-19:00 over a forecast of 2: a spike, 6x what is expected.
+    // The onset floor (throttled at 40%) would keep 36 shards for it; the spike is let go.
+    const args = { direction: 'down' as const, n: 24, us: [0.5, 0.05] };
+    expect(at(19, day, { ...args, onset: 0.4 })).toMatchObject({ action: 'scale', target: 12 });
+    // Near the forecast the floor holds: 2.4 shards of demand under 85% of a 40% onset need 8,
+    // where the forecast alone goes to 6 (half of 12).
+    const near = { direction: 'down' as const, n: 12, us: [0.2] };
+    expect(at(19, day, near)).toMatchObject({ action: 'scale', target: 6 });
+    expect(at(19, day, { ...near, onset: 0.4 })).toMatchObject({ action: 'scale', target: 8 });
   });
 
   it('keeps capacity for a day after a spike when spikes recur, unless headroom is off', () => {
