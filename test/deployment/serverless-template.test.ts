@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SCALING, ENV } from '../../src/autoscaler/config.js';
 import { packagedStage } from '../support/packages.js';
 
 interface Resource {
@@ -27,6 +28,23 @@ beforeAll(async () => {
 
 const ofType = (t: Template, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+
+it("ships the defaults that DEFAULT_SCALING and the README's configuration table state", async () => {
+  const fn = templates.dev!.Resources.ScaleUpLambdaFunction!.Properties;
+  const shipped = (fn.Environment as { Variables: Record<string, string> }).Variables;
+  const readme = (await readFile(new URL('../../README.md', import.meta.url), 'utf8')).split('\n');
+  for (const [key, name] of Object.entries(ENV)) {
+    const value = DEFAULT_SCALING[key as keyof typeof ENV];
+    const inCode = typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value);
+    const row = readme.find((l) => l.startsWith('|') && l.includes(`\`${name}\``));
+    const documented = row?.split('|').at(-2)?.trim();
+    expect({ name, shipped: shipped[name], documented }).toEqual({
+      name,
+      shipped: inCode,
+      documented: inCode,
+    });
+  }
+});
 
 describe.each(['dev', 'local'])('sls package --stage %s', (stage) => {
   it('creates both functions on nodejs22.x, bundled, with the service settings', () => {
