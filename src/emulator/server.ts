@@ -98,7 +98,9 @@ export class EdgeServer {
       const response = this.errorFor(this.toAwsRequest(req, Buffer.alloc(0), requestId), err);
       this.send(res, response, requestId);
       req.resume();
-      setTimeout(() => req.destroy(), this.opts.discardMs ?? DISCARD_MS).unref();
+      // Once the body has all arrived the kept-alive socket serves the next request: no cut-off.
+      const cutOff = setTimeout(() => req.destroy(), this.opts.discardMs ?? DISCARD_MS).unref();
+      req.once('end', () => clearTimeout(cutOff));
     };
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
